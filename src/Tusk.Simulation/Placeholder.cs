@@ -1,0 +1,1 @@
+namespace Tusk.Simulation; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Tusk.Storage; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Tusk.Testing; public static class Placeholder {}
