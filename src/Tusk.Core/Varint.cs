@@ -64,6 +64,10 @@ public static class Varint
         for (int i = 0; i < source.Length && i < MaxLength64; i++)
         {
             byte b = source[i];
+            if (i == MaxLength64 - 1 && b > 1)
+            {
+                break; // more than 64 bits
+            }
             result |= (ulong)(b & 0x7f) << shift;
             if (b < 0x80)
             {

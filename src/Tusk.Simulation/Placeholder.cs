@@ -1,1 +1,0 @@
-namespace Tusk.Simulation; internal static class Placeholder {}

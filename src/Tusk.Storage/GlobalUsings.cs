@@ -1,0 +1,1 @@
+global using Version = Tusk.Storage.Manifest.Version;

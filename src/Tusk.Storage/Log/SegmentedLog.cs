@@ -1,0 +1,209 @@
+using System.Globalization;
+using Tusk.Core;
+using Tusk.Core.IO;
+
+namespace Tusk.Storage.Log;
+
+/// <summary>
+/// The append-only, segmented, checksummed log shared by the storage engine's WAL and, later, Raft logs and
+/// topic partitions (ARCHITECTURE.md principle 8). A log is a directory of segment files named
+/// <c>{id:D6}{suffix}</c>; ids are chosen by the caller (the WAL uses file numbers, a Raft log would use the
+/// first index, a partition the base offset) and increase. Only the newest segment is written.
+///
+/// Durability: <see cref="Sync"/> makes every record appended so far durable. <see cref="StartSegment"/> syncs
+/// the segment it closes, so only the newest segment can have a torn tail, and a damaged record anywhere else
+/// is corruption. <see cref="Replay"/> verifies every record, truncates a torn tail of the newest segment and
+/// raises <see cref="CorruptionException"/> (file, offset) for anything else.
+///
+/// Threading: one writer at a time (appends, sync, segment changes); the caller serializes.
+/// </summary>
+public sealed class SegmentedLog : IDisposable
+{
+    private readonly IFileSystem _fs;
+    private readonly string _directory;
+    private readonly string _suffix;
+    private readonly List<ulong> _segments; // ascending; Invariant: last is _activeId when _active != null
+    private IFileHandle? _active;
+    private ulong _activeId;
+
+    private SegmentedLog(IFileSystem fs, string directory, string suffix, List<ulong> segments)
+    {
+        _fs = fs;
+        _directory = directory;
+        _suffix = suffix;
+        _segments = segments;
+    }
+
+    /// <summary>Opens the log in <paramref name="directory"/> (created if missing). Nothing is read until <see cref="Replay"/>.</summary>
+    public static SegmentedLog Open(IFileSystem fs, string directory, string suffix = ".log")
+    {
+        fs.CreateDirectory(directory);
+        var ids = new List<ulong>();
+        foreach (string name in fs.List(directory))
+        {
+            if (TryParseSegmentName(name, suffix, out ulong id))
+            {
+                ids.Add(id);
+            }
+        }
+        ids.Sort();
+        return new SegmentedLog(fs, directory, suffix, ids);
+    }
+
+    /// <summary>Parses <c>{id}{suffix}</c>.</summary>
+    public static bool TryParseSegmentName(string name, string suffix, out ulong id)
+    {
+        id = 0;
+        return name.EndsWith(suffix, StringComparison.Ordinal)
+            && name.Length > suffix.Length
+            && name.AsSpan(0, name.Length - suffix.Length).IndexOfAnyExceptInRange('0', '9') < 0
+            && ulong.TryParse(name.AsSpan(0, name.Length - suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out id);
+    }
+
+    /// <summary>The segment file name for <paramref name="id"/>.</summary>
+    public string SegmentName(ulong id) => id.ToString("D6", CultureInfo.InvariantCulture) + _suffix;
+
+    /// <summary>Ids of the segments on disk, ascending.</summary>
+    public IReadOnlyList<ulong> Segments => _segments;
+
+    /// <summary>Id of the segment being written (0 before <see cref="StartSegment"/>).</summary>
+    public ulong ActiveSegment => _activeId;
+
+    /// <summary>Bytes in the active segment.</summary>
+    public long ActiveLength => _active?.Length ?? 0;
+
+    /// <summary>
+    /// Reads every record of every segment with id ≥ <paramref name="fromSegment"/>, in order, verifying
+    /// checksums. A torn tail of the newest segment is cut off (and the cut made durable); its bytes were
+    /// never acknowledged as synced. Returns the number of bytes cut.
+    /// </summary>
+    public long Replay(ulong fromSegment, ReplayVisitor visit)
+    {
+        long cut = 0;
+        for (int i = 0; i < _segments.Count; i++)
+        {
+            ulong id = _segments[i];
+            if (id < fromSegment)
+            {
+                continue;
+            }
+            bool newest = i == _segments.Count - 1;
+            string path = FileSystemExtensions.Join(_directory, SegmentName(id));
+            using var file = _fs.Open(path, newest ? FileOpenMode.OpenExisting : FileOpenMode.ReadOnly);
+            var reader = new LogReader(file);
+            while (true)
+            {
+                var status = reader.Read(out var payload, out long offset);
+                if (status == LogReadStatus.Record)
+                {
+                    visit(id, offset, payload);
+                    continue;
+                }
+                if (status == LogReadStatus.TornTail)
+                {
+                    if (!newest)
+                    {
+                        CorruptionException.Throw(path, reader.Position, "damaged record at the end of a closed (synced) segment");
+                    }
+                    cut = file.Length - reader.Position;
+                    file.Truncate(reader.Position);
+                    file.Sync();
+                }
+                break;
+            }
+        }
+        return cut;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="id"/> the active segment: syncs and closes the current one, creates the new file
+    /// and syncs the directory so the new segment survives a crash.
+    /// </summary>
+    public void StartSegment(ulong id)
+    {
+        Invariant.Check(_segments.Count == 0 || id > _segments[^1], "segment ids must increase");
+        string path = FileSystemExtensions.Join(_directory, SegmentName(id));
+        // Open the new segment first: if that fails, the log keeps writing where it was.
+        var next = _fs.Open(path, FileOpenMode.CreateNew);
+        try
+        {
+            _fs.SyncDirectory(_directory);
+            _active?.Sync();
+        }
+        catch
+        {
+            next.Dispose();
+            _fs.Delete(path);
+            throw;
+        }
+        _active?.Dispose();
+        _active = next;
+        _segments.Add(id);
+        _activeId = id;
+    }
+
+    /// <summary>Frames and appends one record; returns its offset in the active segment. Not durable until <see cref="Sync"/>.</summary>
+    public long Append(ReadOnlySpan<byte> payload)
+    {
+        int total = LogRecord.HeaderLength + payload.Length;
+        byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            payload.CopyTo(rented.AsSpan(LogRecord.HeaderLength));
+            LogRecord.SealInPlace(rented.AsSpan(0, total));
+            return AppendFramed(rented.AsSpan(0, total));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Appends records the caller already framed (see <see cref="LogRecord.SealInPlace"/>) with one write;
+    /// returns the offset of the first. Lets a group commit write many records in one system call.
+    /// </summary>
+    public long AppendFramed(ReadOnlySpan<byte> frames)
+    {
+        Invariant.Check(_active != null, "AppendFramed before StartSegment");
+        return _active.Append(frames);
+    }
+
+    /// <summary>Makes every appended record durable.</summary>
+    public void Sync() => _active?.Sync();
+
+    /// <summary>Cuts the active segment back to <paramref name="offset"/> (drops a suffix of records) and syncs.</summary>
+    public void TruncateActive(long offset)
+    {
+        Invariant.Check(_active != null, "TruncateActive before StartSegment");
+        _active.Truncate(offset);
+        _active.Sync();
+    }
+
+    /// <summary>Deletes the segments with id below <paramref name="id"/> (never the active one).</summary>
+    public int DeleteSegmentsBefore(ulong id)
+    {
+        int deleted = 0;
+        while (_segments.Count > 0 && _segments[0] < id && !(_active != null && _segments[0] == _activeId))
+        {
+            _fs.Delete(FileSystemExtensions.Join(_directory, SegmentName(_segments[0])));
+            _segments.RemoveAt(0);
+            deleted++;
+        }
+        if (deleted > 0)
+        {
+            _fs.SyncDirectory(_directory);
+        }
+        return deleted;
+    }
+
+    /// <summary>Closes the active segment without syncing (call <see cref="Sync"/> first to keep unsynced records).</summary>
+    public void Dispose()
+    {
+        _active?.Dispose();
+        _active = null;
+    }
+}
+
+/// <summary>Receives one replayed record: segment id, offset in the segment, payload (valid during the call).</summary>
+public delegate void ReplayVisitor(ulong segment, long offset, ReadOnlySpan<byte> payload);

@@ -1,0 +1,202 @@
+using Tusk.Core;
+using Tusk.Storage.Iterators;
+
+namespace Tusk.Storage.Memtable;
+
+/// <summary>Result of a point lookup in one source (memtable or table).</summary>
+internal enum LookupResult
+{
+    /// <summary>No entry for the key visible at the snapshot in this source: look in older sources.</summary>
+    NotFound,
+
+    /// <summary>The newest visible entry is a value.</summary>
+    Found,
+
+    /// <summary>The newest visible entry is a point deletion.</summary>
+    Deleted,
+}
+
+/// <summary>
+/// The in-memory write buffer: an arena skiplist of point entries plus the range tombstones written into
+/// it. Append-only. One writer (the commit leader) adds entries; readers run concurrently. Reference
+/// counted: the arena goes back to <see cref="ArenaPool"/> when the last reader and the engine let go.
+/// Each memtable corresponds to the WAL segment <see cref="LogNumber"/>: once it is flushed, that segment
+/// is no longer needed for recovery.
+/// </summary>
+internal sealed class Memtable
+{
+    private readonly SkipList _list;
+    private readonly byte[] _arena;
+    private readonly ArenaPool? _pool;
+    private RangeTombstone[] _tombstones = []; // copy-on-write; replaced by the writer, read by anyone
+    private int _refs = 1;
+
+    public Memtable(ArenaPool? pool, int capacityBytes, ulong logNumber, uint seed)
+    {
+        _pool = pool;
+        _arena = pool?.Rent(capacityBytes) ?? GC.AllocateUninitializedArray<byte>(capacityBytes);
+        _list = new SkipList(_arena, seed);
+        LogNumber = logNumber;
+    }
+
+    /// <summary>The WAL segment holding this memtable's writes.</summary>
+    public ulong LogNumber { get; }
+
+    /// <summary>Arena bytes used (the memtable's memory footprint).</summary>
+    public long ApproximateBytes => _list.UsedBytes;
+
+    /// <summary>Arena capacity.</summary>
+    public int CapacityBytes => _list.CapacityBytes;
+
+    /// <summary>Number of point entries.</summary>
+    public int Count => _list.Count;
+
+    /// <summary>True when nothing was written.</summary>
+    public bool IsEmpty => _list.Count == 0 && Volatile.Read(ref _tombstones).Length == 0;
+
+    /// <summary>Range tombstones written into this memtable (a stable snapshot array).</summary>
+    public RangeTombstone[] RangeTombstones => Volatile.Read(ref _tombstones);
+
+    /// <summary>Bytes still free in the arena.</summary>
+    public long FreeBytes => _list.CapacityBytes - _list.UsedBytes;
+
+    /// <summary>Adds one entry. Writer only. Returns false when the arena is full (nothing added).</summary>
+    public bool TryAdd(ulong sequence, EntryKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (kind == EntryKind.RangeDelete)
+        {
+            var t = new RangeTombstone(key.ToArray(), value.ToArray(), sequence);
+            var old = _tombstones;
+            var updated = new RangeTombstone[old.Length + 1];
+            old.CopyTo(updated, 0);
+            updated[^1] = t;
+            Volatile.Write(ref _tombstones, updated);
+            return true;
+        }
+        return _list.TryInsert(key, InternalKey.Trailer(sequence, kind), value);
+    }
+
+    /// <summary>
+    /// Finds the newest entry for <paramref name="userKey"/> with sequence ≤ <paramref name="sequence"/>.
+    /// Point entries only: range tombstones are applied by the caller.
+    /// </summary>
+    public LookupResult Get(scoped ReadOnlySpan<byte> userKey, ulong sequence, out ReadOnlySpan<byte> value, out ulong foundSequence)
+    {
+        int length = userKey.Length + InternalKey.TrailerLength;
+        Span<byte> target = length <= 256 ? stackalloc byte[256] : new byte[length];
+        target = target[..length];
+        InternalKey.Write(target, userKey, sequence, EntryKind.Seek);
+        int node = _list.SeekGreaterOrEqual(target);
+        value = default;
+        foundSequence = 0;
+        if (node == 0)
+        {
+            return LookupResult.NotFound;
+        }
+        var key = _list.KeyAt(node);
+        if (!InternalKey.UserKey(key).SequenceEqual(userKey))
+        {
+            return LookupResult.NotFound;
+        }
+        foundSequence = InternalKey.SequenceOf(key);
+        if (InternalKey.KindOf(key) == EntryKind.Delete)
+        {
+            return LookupResult.Deleted;
+        }
+        value = _list.ValueAt(node);
+        return LookupResult.Found;
+    }
+
+    /// <summary>An iterator over the point entries (pins this memtable until disposed).</summary>
+    public InternalIterator NewIterator()
+    {
+        Ref();
+        return new MemtableIterator(this, _list);
+    }
+
+    /// <summary>Takes a reference.</summary>
+    public void Ref()
+    {
+        int n = Interlocked.Increment(ref _refs);
+        Invariant.Check(n > 1, "Memtable.Ref after release");
+    }
+
+    /// <summary>Drops a reference; the last one returns the arena to the pool.</summary>
+    public void Unref()
+    {
+        int n = Interlocked.Decrement(ref _refs);
+        Invariant.Check(n >= 0, "Memtable.Unref below zero");
+        if (n == 0)
+        {
+            _pool?.Return(_arena);
+        }
+    }
+
+    private sealed class MemtableIterator(Memtable owner, SkipList list) : InternalIterator
+    {
+        private int _node;
+        private bool _disposed;
+
+        public override bool Valid => _node != 0;
+
+        public override ReadOnlySpan<byte> Key => list.KeyAt(_node);
+
+        public override ReadOnlySpan<byte> Value => list.ValueAt(_node);
+
+        public override void SeekToFirst() => _node = list.First;
+
+        public override void SeekToLast() => _node = list.Last;
+
+        public override void Seek(ReadOnlySpan<byte> target) => _node = list.SeekGreaterOrEqual(target);
+
+        public override void Next() => _node = list.NextOf(_node);
+
+        public override void Prev() => _node = list.SeekLessThan(list.KeyAt(_node));
+
+        public override void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                owner.Unref();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Recycles memtable arenas (large arrays) so that switching memtables does not allocate a new 64 MiB array
+/// on the large-object heap each time. Holds at most <see cref="_max"/> free arenas. Thread-safe.
+/// </summary>
+internal sealed class ArenaPool(int max)
+{
+    private readonly int _max = max;
+    private readonly Stack<byte[]> _free = new();
+
+    public byte[] Rent(int capacityBytes)
+    {
+        lock (_free)
+        {
+            while (_free.Count > 0)
+            {
+                var a = _free.Pop();
+                if (a.Length == capacityBytes)
+                {
+                    return a;
+                }
+            }
+        }
+        return GC.AllocateUninitializedArray<byte>(capacityBytes);
+    }
+
+    public void Return(byte[] arena)
+    {
+        lock (_free)
+        {
+            if (_free.Count < _max)
+            {
+                _free.Push(arena);
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace Tusk.Storage; internal static class Placeholder {}

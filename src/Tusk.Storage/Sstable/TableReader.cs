@@ -1,0 +1,326 @@
+using Tusk.Core;
+using Tusk.Core.IO;
+using Tusk.Storage.Cache;
+using Tusk.Storage.Iterators;
+using Tusk.Storage.Memtable;
+
+namespace Tusk.Storage.Sstable;
+
+/// <summary>
+/// An open SSTable. Opening reads and verifies the footer, index, filter, range-deletion and properties
+/// blocks and keeps them in memory (they are small: about 1% of the table); data blocks are read on demand
+/// through the <see cref="BlockCache"/> and verified against their checksum on every read from disk.
+/// Thread-safe for any number of concurrent readers. Reference counted by <see cref="TableCache"/>: the file
+/// is closed when the last reference is released.
+/// </summary>
+internal sealed class TableReader
+{
+    private readonly IFileHandle _file;
+    private readonly BlockCache _blockCache;
+    private readonly Block _index;
+    private readonly byte[] _filter;
+    private int _refs = 1;
+
+    [ThreadStatic] private static BlockIterator? t_indexIterator;
+    [ThreadStatic] private static BlockIterator? t_dataIterator;
+
+    private TableReader(IFileHandle file, ulong fileNumber, BlockCache blockCache, Block index, byte[] filter,
+        RangeTombstone[] tombstones, TableProperties properties)
+    {
+        _file = file;
+        FileNumber = fileNumber;
+        _blockCache = blockCache;
+        _index = index;
+        _filter = filter;
+        RangeTombstones = tombstones;
+        Properties = properties;
+    }
+
+    public ulong FileNumber { get; }
+
+    public string Path => _file.Path;
+
+    public TableProperties Properties { get; }
+
+    public RangeTombstone[] RangeTombstones { get; }
+
+    /// <summary>Opens and verifies a table. Throws <see cref="CorruptionException"/> when any meta block is damaged.</summary>
+    public static TableReader Open(IFileSystem fs, string path, ulong fileNumber, BlockCache blockCache)
+    {
+        var file = fs.Open(path, FileOpenMode.ReadOnly);
+        try
+        {
+            long size = file.Length;
+            if (size < TableFormat.FooterLength)
+            {
+                CorruptionException.Throw(path, 0, $"file of {size} bytes is too short to be a table");
+            }
+            Span<byte> footer = stackalloc byte[TableFormat.FooterLength];
+            file.ReadExactly(size - TableFormat.FooterLength, footer);
+            TableFormat.ReadFooter(footer, path, size - TableFormat.FooterLength, out var indexHandle, out var filterHandle,
+                out var rangeHandle, out var propertiesHandle);
+            var index = ReadBlockFromFile(file, indexHandle, size);
+            var filterRaw = ReadRaw(file, filterHandle, size);
+            if (!BloomFilter.IsWellFormed(filterRaw.AsSpan(0, (int)filterHandle.Size)))
+            {
+                CorruptionException.Throw(path, filterHandle.Offset, "malformed bloom filter block");
+            }
+            var filter = filterRaw.AsSpan(0, (int)filterHandle.Size).ToArray();
+            var propsRaw = ReadRaw(file, propertiesHandle, size);
+            var properties = TableProperties.Decode(propsRaw.AsSpan(0, (int)propertiesHandle.Size), path, propertiesHandle.Offset);
+            var rangeBlock = ReadBlockFromFile(file, rangeHandle, size);
+            var tombstones = new List<RangeTombstone>();
+            var it = rangeBlock.NewIterator();
+            for (it.SeekToFirst(); it.Valid; it.Next())
+            {
+                var k = it.Key;
+                if (k.Length < InternalKey.TrailerLength || InternalKey.KindOf(k) != EntryKind.RangeDelete)
+                {
+                    CorruptionException.Throw(path, rangeHandle.Offset, "malformed range-deletion entry");
+                }
+                tombstones.Add(new RangeTombstone(InternalKey.UserKey(k).ToArray(), it.Value.ToArray(), InternalKey.SequenceOf(k)));
+            }
+            return new TableReader(file, fileNumber, blockCache, index, filter, [.. tombstones], properties);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static byte[] ReadRaw(IFileHandle file, BlockHandle handle, long fileSize)
+    {
+        if (handle.Offset < 0 || handle.Size < 0 || handle.Offset + handle.Size + TableFormat.BlockTrailerLength > fileSize)
+        {
+            CorruptionException.Throw(file.Path, handle.Offset, $"block handle ({handle.Offset}, {handle.Size}) lies outside the file");
+        }
+        var raw = GC.AllocateUninitializedArray<byte>((int)handle.Size + TableFormat.BlockTrailerLength);
+        file.ReadExactly(handle.Offset, raw);
+        TableFormat.VerifyTrailer(raw, file.Path, handle.Offset);
+        return raw;
+    }
+
+    private static Block ReadBlockFromFile(IFileHandle file, BlockHandle handle, long fileSize) =>
+        new(ReadRaw(file, handle, fileSize), (int)handle.Size, file.Path, handle.Offset);
+
+    /// <summary>Reads a data block through the cache.</summary>
+    public Block ReadDataBlock(BlockHandle handle, bool fillCache = true)
+    {
+        var block = _blockCache.Lookup(FileNumber, handle.Offset);
+        if (block != null)
+        {
+            return block;
+        }
+        block = ReadBlockFromFile(_file, handle, _file.Length);
+        if (fillCache)
+        {
+            _blockCache.Insert(FileNumber, handle.Offset, block);
+        }
+        return block;
+    }
+
+    /// <summary>False only if no entry for the user key with this hash is in the table.</summary>
+    public bool MayContain(ulong userKeyHash) => BloomFilter.MayContain(_filter, userKeyHash);
+
+    /// <summary>
+    /// Finds the newest entry for <paramref name="userKey"/> at or below the sequence in <paramref name="seekKey"/>
+    /// (an internal key (userKey, snapshot, Seek)). <paramref name="value"/> points into a cached block.
+    /// </summary>
+    public LookupResult Get(scoped ReadOnlySpan<byte> seekKey, scoped ReadOnlySpan<byte> userKey, ulong userKeyHash,
+        out ReadOnlySpan<byte> value, out ulong sequence)
+    {
+        value = default;
+        sequence = 0;
+        if (!BloomFilter.MayContain(_filter, userKeyHash))
+        {
+            return LookupResult.NotFound;
+        }
+        var indexIterator = t_indexIterator ??= new BlockIterator(_index);
+        indexIterator.Reset(_index);
+        indexIterator.Seek(seekKey);
+        if (!indexIterator.Valid)
+        {
+            return LookupResult.NotFound;
+        }
+        var handle = DecodeHandle(indexIterator.Value);
+        var block = ReadDataBlock(handle);
+        var data = t_dataIterator ??= new BlockIterator(block);
+        data.Reset(block);
+        data.Seek(seekKey);
+        if (!data.Valid)
+        {
+            return LookupResult.NotFound;
+        }
+        var key = data.Key;
+        if (!InternalKey.UserKey(key).SequenceEqual(userKey))
+        {
+            return LookupResult.NotFound;
+        }
+        sequence = InternalKey.SequenceOf(key);
+        if (InternalKey.KindOf(key) == EntryKind.Delete)
+        {
+            return LookupResult.Deleted;
+        }
+        value = data.Value;
+        return LookupResult.Found;
+    }
+
+    internal BlockHandle DecodeHandle(ReadOnlySpan<byte> encoded)
+    {
+        if (!BlockHandle.TryDecode(encoded, out var handle))
+        {
+            CorruptionException.Throw(Path, _index.FileOffset, "malformed block handle in index block");
+        }
+        return handle;
+    }
+
+    /// <summary>A two-level iterator over the table's entries; takes a reference released on dispose.</summary>
+    public InternalIterator NewIterator(bool fillCache = true)
+    {
+        Invariant.Check(TryRef(), "NewIterator on a closed table");
+        return new TableIterator(this, _index.NewIterator(), fillCache);
+    }
+
+    /// <summary>Takes a reference unless the reader is already closed.</summary>
+    public bool TryRef()
+    {
+        while (true)
+        {
+            int n = Volatile.Read(ref _refs);
+            if (n <= 0)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _refs, n + 1, n) == n)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Drops a reference; the last one closes the file.</summary>
+    public void Release()
+    {
+        int n = Interlocked.Decrement(ref _refs);
+        Invariant.Check(n >= 0, "TableReader released too often");
+        if (n == 0)
+        {
+            _file.Dispose();
+        }
+    }
+
+    /// <summary>Index iterator → data block iterator.</summary>
+    private sealed class TableIterator(TableReader table, BlockIterator index, bool fillCache) : InternalIterator
+    {
+        private BlockIterator? _data;
+        private long _dataOffset = -1;
+        private bool _disposed;
+
+        public override bool Valid => _data != null && _data.Valid;
+
+        public override ReadOnlySpan<byte> Key => _data!.Key;
+
+        public override ReadOnlySpan<byte> Value => _data!.Value;
+
+        public override void SeekToFirst()
+        {
+            index.SeekToFirst();
+            LoadBlock();
+            _data?.SeekToFirst();
+            SkipEmptyForward();
+        }
+
+        public override void SeekToLast()
+        {
+            index.SeekToLast();
+            LoadBlock();
+            _data?.SeekToLast();
+            SkipEmptyBackward();
+        }
+
+        public override void Seek(ReadOnlySpan<byte> target)
+        {
+            index.Seek(target);
+            LoadBlock();
+            _data?.Seek(target);
+            SkipEmptyForward();
+        }
+
+        public override void Next()
+        {
+            _data!.Next();
+            SkipEmptyForward();
+        }
+
+        public override void Prev()
+        {
+            _data!.Prev();
+            SkipEmptyBackward();
+        }
+
+        private void SkipEmptyForward()
+        {
+            while (_data != null && !_data.Valid)
+            {
+                if (!index.Valid)
+                {
+                    _data = null;
+                    return;
+                }
+                index.Next();
+                LoadBlock();
+                _data?.SeekToFirst();
+            }
+        }
+
+        private void SkipEmptyBackward()
+        {
+            while (_data != null && !_data.Valid)
+            {
+                if (!index.Valid)
+                {
+                    _data = null;
+                    return;
+                }
+                index.Prev();
+                LoadBlock();
+                _data?.SeekToLast();
+            }
+        }
+
+        private void LoadBlock()
+        {
+            if (!index.Valid)
+            {
+                _data = null;
+                _dataOffset = -1;
+                return;
+            }
+            var handle = table.DecodeHandle(index.Value);
+            if (_data != null && handle.Offset == _dataOffset)
+            {
+                return;
+            }
+            var block = table.ReadDataBlock(handle, fillCache);
+            if (_data == null)
+            {
+                _data = block.NewIterator();
+            }
+            else
+            {
+                _data.Reset(block);
+            }
+            _dataOffset = handle.Offset;
+        }
+
+        public override void Dispose()
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                table.Release();
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace Tusk.Testing; public static class Placeholder {}
