@@ -10,12 +10,13 @@ namespace Tusk.Core;
 /// </summary>
 public static class Invariant
 {
+    // static readonly rather than const: the JIT still folds it, and Release builds get no unreachable-code warnings.
 #if DEBUG
     /// <summary>True in builds where expensive checks run (guard costly checks with it).</summary>
-    public const bool Enabled = true;
+    public static readonly bool Enabled = true;
 #else
     /// <summary>True in builds where expensive checks run (guard costly checks with it).</summary>
-    public const bool Enabled = false;
+    public static readonly bool Enabled = false;
 #endif
 
     /// <summary>Throws when <paramref name="condition"/> is false.</summary>

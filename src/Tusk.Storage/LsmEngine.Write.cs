@@ -269,7 +269,17 @@ public sealed partial class LsmEngine
     private void SwitchMemtable(int needed)
     {
         ulong logNumber = _versions.NewFileNumber();
-        _wal.StartSegment(logNumber);
+        try
+        {
+            _wal.StartSegment(logNumber);
+        }
+        catch (Exception e)
+        {
+            // The WAL could not move on; its state is uncertain, so stop accepting writes.
+            _backgroundError ??= e;
+            Monitor.PulseAll(_mutex);
+            throw;
+        }
         int capacity = Math.Max(_options.WriteBufferSizeBytes, needed + 4096);
         var next = new Memtable.Memtable(capacity == _options.WriteBufferSizeBytes ? _arenas : null, capacity, logNumber, NextSeed());
         _imms.Insert(0, _mem);

@@ -117,9 +117,19 @@ public sealed partial class LsmEngine : IDisposable
         ulong recoveredNextFile = _versions.PeekNextFileNumber;
         ulong lastSequence = _versions.LastSequence;
         _wal = SegmentedLog.Open(_fs, Directory, WalSuffix);
-        foreach (ulong segment in _wal.Segments)
+        // A crash can leave files numbered at or above the manifest's next file number (an unfinished flush or
+        // compaction): never hand those numbers out again. They are removed below as explained leftovers.
+        foreach (string name in _fs.List(Directory))
         {
-            _versions.MarkFileNumberUsed(segment);
+            if (SegmentedLog.TryParseSegmentName(name, WalSuffix, out ulong n) || SegmentedLog.TryParseSegmentName(name, ".sst", out n))
+            {
+                _versions.MarkFileNumberUsed(n);
+            }
+            else if (name.StartsWith("MANIFEST-", StringComparison.Ordinal)
+                && ulong.TryParse(name.AsSpan("MANIFEST-".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n))
+            {
+                _versions.MarkFileNumberUsed(n);
+            }
         }
 
         // Replay every WAL segment the manifest still needs into memtables, writing each full one to L0.

@@ -12,10 +12,6 @@ internal sealed class LevelIterator(TableCache tables, List<FileMetadata> files,
     private int _fileIndex = -1;
     private InternalIterator? _current;
 
-    public override bool Valid => _current != null && _current.Valid;
-
-    public override ReadOnlySpan<byte> Key => _current!.Key;
-
     public override ReadOnlySpan<byte> Value => _current!.Value;
 
     public override void SeekToFirst()
@@ -58,6 +54,7 @@ internal sealed class LevelIterator(TableCache tables, List<FileMetadata> files,
             Open(_fileIndex + 1);
             _current?.SeekToFirst();
         }
+        PublishFrom(_current);
     }
 
     private void SkipBackward()
@@ -67,6 +64,7 @@ internal sealed class LevelIterator(TableCache tables, List<FileMetadata> files,
             Open(_fileIndex - 1);
             _current?.SeekToLast();
         }
+        PublishFrom(_current);
     }
 
     private void Open(int index)

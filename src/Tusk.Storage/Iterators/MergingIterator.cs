@@ -20,10 +20,6 @@ internal sealed class MergingIterator : InternalIterator
         _heap = new int[children.Length];
     }
 
-    public override bool Valid => _heapSize > 0;
-
-    public override ReadOnlySpan<byte> Key => _children[_heap[0]].Key;
-
     public override ReadOnlySpan<byte> Value => _children[_heap[0]].Value;
 
     public override void SeekToFirst()
@@ -132,15 +128,14 @@ internal sealed class MergingIterator : InternalIterator
         {
             SiftDown(i);
         }
+        Publish();
     }
+
+    private void Publish() => PublishFrom(_heapSize > 0 ? _children[_heap[0]] : null);
 
     private void FixTop()
     {
-        if (_heapSize == 0)
-        {
-            return;
-        }
-        if (!_children[_heap[0]].Valid)
+        if (_heapSize > 0 && !_children[_heap[0]].Valid)
         {
             _heap[0] = _heap[--_heapSize];
         }
@@ -148,6 +143,7 @@ internal sealed class MergingIterator : InternalIterator
         {
             SiftDown(0);
         }
+        Publish();
     }
 
     /// <summary>True if child a should be above child b in the heap.</summary>

@@ -80,6 +80,13 @@ public sealed class SegmentedLog : IDisposable
     public long Replay(ulong fromSegment, ReplayVisitor visit)
     {
         long cut = 0;
+        // The newest segment that holds anything may end in a torn write; empty segments after it (created just
+        // before a crash) show that nothing was written later.
+        int newestIndex = _segments.Count - 1;
+        while (newestIndex > 0 && SegmentLength(_segments[newestIndex]) == 0)
+        {
+            newestIndex--;
+        }
         for (int i = 0; i < _segments.Count; i++)
         {
             ulong id = _segments[i];
@@ -87,7 +94,7 @@ public sealed class SegmentedLog : IDisposable
             {
                 continue;
             }
-            bool newest = i == _segments.Count - 1;
+            bool newest = i >= newestIndex;
             string path = FileSystemExtensions.Join(_directory, SegmentName(id));
             using var file = _fs.Open(path, newest ? FileOpenMode.OpenExisting : FileOpenMode.ReadOnly);
             var reader = new LogReader(file);
@@ -115,6 +122,12 @@ public sealed class SegmentedLog : IDisposable
         return cut;
     }
 
+    private long SegmentLength(ulong id)
+    {
+        using var f = _fs.Open(FileSystemExtensions.Join(_directory, SegmentName(id)), FileOpenMode.ReadOnly);
+        return f.Length;
+    }
+
     /// <summary>
     /// Makes <paramref name="id"/> the active segment: syncs and closes the current one, creates the new file
     /// and syncs the directory so the new segment survives a crash.
@@ -122,24 +135,37 @@ public sealed class SegmentedLog : IDisposable
     public void StartSegment(ulong id)
     {
         Invariant.Check(_segments.Count == 0 || id > _segments[^1], "segment ids must increase");
+        // Sync the closing segment before the new one exists: a crash must never leave a newer segment behind
+        // an older one with an unsynced (tearable) tail. If the sync fails, nothing has changed.
+        _active?.Sync();
         string path = FileSystemExtensions.Join(_directory, SegmentName(id));
-        // Open the new segment first: if that fails, the log keeps writing where it was.
         var next = _fs.Open(path, FileOpenMode.CreateNew);
         try
         {
             _fs.SyncDirectory(_directory);
-            _active?.Sync();
         }
         catch
         {
             next.Dispose();
-            _fs.Delete(path);
+            TryDelete(path);
             throw;
         }
         _active?.Dispose();
         _active = next;
         _segments.Add(id);
         _activeId = id;
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            _fs.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the caller is already failing; an empty stray segment is harmless to recovery.
+        }
     }
 
     /// <summary>Frames and appends one record; returns its offset in the active segment. Not durable until <see cref="Sync"/>.</summary>

@@ -132,33 +132,48 @@ internal sealed class Memtable
         }
     }
 
-    private sealed class MemtableIterator(Memtable owner, SkipList list) : InternalIterator
+    private sealed class MemtableIterator : InternalIterator
     {
+        private readonly Memtable _owner;
+        private readonly SkipList _list;
         private int _node;
         private bool _disposed;
 
-        public override bool Valid => _node != 0;
+        public MemtableIterator(Memtable owner, SkipList list)
+        {
+            _owner = owner;
+            _list = list;
+            KeyArray = owner._arena;
+        }
 
-        public override ReadOnlySpan<byte> Key => list.KeyAt(_node);
+        public override ReadOnlySpan<byte> Value => _list.ValueAt(_node);
 
-        public override ReadOnlySpan<byte> Value => list.ValueAt(_node);
+        public override void SeekToFirst() => Set(_list.First);
 
-        public override void SeekToFirst() => _node = list.First;
+        public override void SeekToLast() => Set(_list.Last);
 
-        public override void SeekToLast() => _node = list.Last;
+        public override void Seek(ReadOnlySpan<byte> target) => Set(_list.SeekGreaterOrEqual(target));
 
-        public override void Seek(ReadOnlySpan<byte> target) => _node = list.SeekGreaterOrEqual(target);
+        public override void Next() => Set(_list.NextOf(_node));
 
-        public override void Next() => _node = list.NextOf(_node);
+        public override void Prev() => Set(_list.SeekLessThan(_list.KeyAt(_node)));
 
-        public override void Prev() => _node = list.SeekLessThan(list.KeyAt(_node));
+        private void Set(int node)
+        {
+            _node = node;
+            IsValid = node != 0;
+            if (IsValid)
+            {
+                _list.KeyLocation(node, out KeyOffset, out KeyLength);
+            }
+        }
 
         public override void Dispose()
         {
             if (!_disposed)
             {
                 _disposed = true;
-                owner.Unref();
+                _owner.Unref();
             }
         }
     }

@@ -155,6 +155,15 @@ internal sealed class SkipList
         return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, NodeHeaderBytes + height * 4), keyLength);
     }
 
+    /// <summary>Where the key of <paramref name="node"/> lies in the arena.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void KeyLocation(int node, out int offset, out int length)
+    {
+        int word = Unsafe.As<byte, int>(ref _arena[node]);
+        length = word & 0xFFFFFF;
+        offset = node + NodeHeaderBytes + (word >>> 24) * 4;
+    }
+
     /// <summary>The value stored at <paramref name="node"/>.</summary>
     public ReadOnlySpan<byte> ValueAt(int node)
     {

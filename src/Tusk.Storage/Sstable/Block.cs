@@ -61,8 +61,6 @@ internal sealed class Block
 internal sealed class BlockIterator : InternalIterator
 {
     private Block _block;
-    private byte[] _key = new byte[64];
-    private int _keyLength;
     private int _current;      // offset of the current entry; == RestartsOffset when not valid
     private int _next;         // offset just past the current entry
     private int _valueOffset;
@@ -73,6 +71,7 @@ internal sealed class BlockIterator : InternalIterator
     {
         _block = block;
         _current = block.RestartsOffset;
+        KeyArray = new byte[64];
     }
 
     /// <summary>Re-targets this iterator at another block (lets two-level iterators reuse one instance).</summary>
@@ -81,12 +80,9 @@ internal sealed class BlockIterator : InternalIterator
         _block = block;
         _current = block.RestartsOffset;
         _next = _current;
-        _keyLength = 0;
+        KeyLength = 0;
+        IsValid = false;
     }
-
-    public override bool Valid => _current < _block.RestartsOffset;
-
-    public override ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
 
     public override ReadOnlySpan<byte> Value => _block.Data.AsSpan(_valueOffset, _valueLength);
 
@@ -139,12 +135,14 @@ internal sealed class BlockIterator : InternalIterator
     public override void Prev()
     {
         int original = _current;
+        _restartIndex = RestartIndexOf(original);
         while (_block.RestartPoint(_restartIndex) >= original)
         {
             if (_restartIndex == 0)
             {
                 _current = _block.RestartsOffset;
                 _next = _current;
+                IsValid = false;
                 return;
             }
             _restartIndex--;
@@ -155,9 +153,28 @@ internal sealed class BlockIterator : InternalIterator
         }
     }
 
+    /// <summary>The last restart point at or before <paramref name="offset"/>.</summary>
+    private int RestartIndexOf(int offset)
+    {
+        int lo = 0, hi = _block.RestartCount - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) >>> 1;
+            if (_block.RestartPoint(mid) <= offset)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
     private void SeekToRestart(int index)
     {
-        _keyLength = 0;
+        KeyLength = 0;
         _restartIndex = index;
         _next = _block.RestartPoint(index);
         _current = _next;
@@ -182,29 +199,27 @@ internal sealed class BlockIterator : InternalIterator
         if (_current >= _block.RestartsOffset)
         {
             _current = _block.RestartsOffset;
+            IsValid = false;
             return false;
         }
         var data = _block.Data.AsSpan(0, _block.RestartsOffset);
         if (!DecodeHeader(data, _current, out int shared, out int unshared, out int valueLength, out int headerLength)
-            || shared > _keyLength)
+            || shared > KeyLength)
         {
             CorruptionException.Throw(_block.FilePath, _block.FileOffset + _current, "malformed block entry");
         }
         int keyAt = _current + headerLength;
         int newLength = shared + unshared;
-        if (_key.Length < newLength)
+        if (KeyArray.Length < newLength)
         {
-            Array.Resize(ref _key, Math.Max(newLength, _key.Length * 2));
+            Array.Resize(ref KeyArray, Math.Max(newLength, KeyArray.Length * 2));
         }
-        data.Slice(keyAt, unshared).CopyTo(_key.AsSpan(shared));
-        _keyLength = newLength;
+        data.Slice(keyAt, unshared).CopyTo(KeyArray.AsSpan(shared));
+        KeyLength = newLength;
+        IsValid = true;
         _valueOffset = keyAt + unshared;
         _valueLength = valueLength;
         _next = _valueOffset + valueLength;
-        while (_restartIndex + 1 < _block.RestartCount && _block.RestartPoint(_restartIndex + 1) <= _current)
-        {
-            _restartIndex++;
-        }
         return true;
     }
 

@@ -217,10 +217,6 @@ internal sealed class TableReader
         private long _dataOffset = -1;
         private bool _disposed;
 
-        public override bool Valid => _data != null && _data.Valid;
-
-        public override ReadOnlySpan<byte> Key => _data!.Key;
-
         public override ReadOnlySpan<byte> Value => _data!.Value;
 
         public override void SeekToFirst()
@@ -266,12 +262,13 @@ internal sealed class TableReader
                 if (!index.Valid)
                 {
                     _data = null;
-                    return;
+                    break;
                 }
                 index.Next();
                 LoadBlock();
                 _data?.SeekToFirst();
             }
+            PublishFrom(_data);
         }
 
         private void SkipEmptyBackward()
@@ -281,12 +278,13 @@ internal sealed class TableReader
                 if (!index.Valid)
                 {
                     _data = null;
-                    return;
+                    break;
                 }
                 index.Prev();
                 LoadBlock();
                 _data?.SeekToLast();
             }
+            PublishFrom(_data);
         }
 
         private void LoadBlock()
