@@ -47,7 +47,15 @@ internal sealed class TableCache(IFileSystem fs, string directory, int capacity,
                 return node.Value;
             }
         }
-        var reader = TableReader.Open(fs, TablePath(file.Number), file.Number, blockCache);
+        TableReader reader;
+        try
+        {
+            reader = TableReader.Open(fs, TablePath(file.Number), file.Number, blockCache);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new Tusk.Core.CorruptionException(TablePath(file.Number), 0, "a table listed in the manifest is missing: " + e.Message);
+        }
         lock (_open)
         {
             if (_open.TryGetValue(file.Number, out var raced) && raced.Value.TryRef())
