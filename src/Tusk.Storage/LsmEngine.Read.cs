@@ -27,12 +27,17 @@ public sealed partial class LsmEngine
             seekKey = seekKey[..length];
             InternalKey.Write(seekKey, key, sequence, EntryKind.Seek);
 
-            var result = sv.Mem.Get(key, sequence, out var value, out ulong found);
+            byte[]? value = null;
+            var result = sv.Mem.Get(key, sequence, out var memValue, out ulong found);
             for (int i = 0; result == LookupResult.NotFound && i < sv.Immutables.Length; i++)
             {
-                result = sv.Immutables[i].Get(key, sequence, out value, out found);
+                result = sv.Immutables[i].Get(key, sequence, out memValue, out found);
             }
-            if (result == LookupResult.NotFound)
+            if (result == LookupResult.Found)
+            {
+                value = memValue.ToArray();
+            }
+            else if (result == LookupResult.NotFound)
             {
                 result = sv.Version.Get(_tables, seekKey, key, KeyHash.Hash64(key), out value, out found);
             }
@@ -45,7 +50,7 @@ public sealed partial class LsmEngine
             {
                 return null;
             }
-            return value.ToArray();
+            return value;
         }
         finally
         {

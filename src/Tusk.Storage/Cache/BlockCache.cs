@@ -43,6 +43,7 @@ internal sealed class BlockCache
         }
     }
 
+    /// <summary>The cached block with a reference for the caller (who must <see cref="Block.Release"/> it), or null.</summary>
     public Block? Lookup(ulong fileNumber, long offset)
     {
         if (CapacityBytes == 0)
@@ -61,6 +62,7 @@ internal sealed class BlockCache
         return block;
     }
 
+    /// <summary>Caches <paramref name="block"/> (taking its own reference); the caller keeps its reference.</summary>
     public void Insert(ulong fileNumber, long offset, Block block)
     {
         if (CapacityBytes > 0)
@@ -103,6 +105,7 @@ internal sealed class BlockCache
                     return null;
                 }
                 MoveToFront(e);
+                e.Block.Ref();
                 return e.Block;
             }
         }
@@ -121,6 +124,7 @@ internal sealed class BlockCache
                     return;
                 }
                 var e = new Entry(key, block);
+                block.Ref();
                 _map[key] = e;
                 e.Next = _head;
                 if (_head != null)
@@ -136,6 +140,7 @@ internal sealed class BlockCache
                     Unlink(victim);
                     _map.Remove(victim.Key);
                     _usage -= victim.Block.Charge;
+                    victim.Block.Release();
                 }
             }
         }

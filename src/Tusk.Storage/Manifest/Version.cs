@@ -125,7 +125,7 @@ internal sealed class Version
     /// the caller's job.
     /// </summary>
     public LookupResult Get(TableCache tables, scoped ReadOnlySpan<byte> seekKey, scoped ReadOnlySpan<byte> userKey, ulong hash,
-        out ReadOnlySpan<byte> value, out ulong sequence)
+        out byte[]? value, out ulong sequence)
     {
         foreach (var f in Files[0])
         {
@@ -157,18 +157,17 @@ internal sealed class Version
                 return r;
             }
         }
-        value = default;
+        value = null;
         sequence = 0;
         return LookupResult.NotFound;
     }
 
     private static LookupResult GetFromFile(TableCache tables, FileMetadata f, scoped ReadOnlySpan<byte> seekKey,
-        scoped ReadOnlySpan<byte> userKey, ulong hash, out ReadOnlySpan<byte> value, out ulong sequence)
+        scoped ReadOnlySpan<byte> userKey, ulong hash, out byte[]? value, out ulong sequence)
     {
         var reader = tables.Acquire(f);
         try
         {
-            // value points into a block array owned by the GC: it stays valid after the release.
             return reader.Get(seekKey, userKey, hash, out value, out sequence);
         }
         finally

@@ -9,11 +9,20 @@ namespace Tusk.Storage.Sstable;
 /// A verified, immutable block in memory (see <see cref="BlockBuilder"/> for the format). Shared by
 /// readers through the block cache; never modified. <see cref="FilePath"/> and <see cref="FileOffset"/>
 /// name where it came from, for corruption errors.
+///
+/// A pooled block's array comes from <see cref="Cache.BlockBufferPool"/> and is reference counted: it is created
+/// with one reference (its reader's), the cache takes one while it holds the block, and the array goes back to
+/// the pool when the last is released. Never touch <see cref="Data"/> (or spans into it) after releasing.
+/// Blocks a table keeps for its whole life (index, filter) are not pooled; Ref and Release do nothing for them.
 /// </summary>
 internal sealed class Block
 {
-    public Block(byte[] data, int length, string filePath, long fileOffset)
+    private readonly bool _pooled;
+    private int _refs = 1;
+
+    public Block(byte[] data, int length, string filePath, long fileOffset, bool pooled = false)
     {
+        _pooled = pooled;
         Data = data;
         Length = length;
         FilePath = filePath;
@@ -46,6 +55,30 @@ internal sealed class Block
 
     /// <summary>Bytes charged to the block cache.</summary>
     public long Charge => Data.Length + 64;
+
+    /// <summary>Takes another reference. The caller must already hold one, or hold the cache lock while the cache does.</summary>
+    public void Ref()
+    {
+        if (_pooled)
+        {
+            int n = Interlocked.Increment(ref _refs);
+            Invariant.Check(n > 1, "Block.Ref on a released block");
+        }
+    }
+
+    /// <summary>Drops a reference; the last returns the array to the pool.</summary>
+    public void Release()
+    {
+        if (_pooled)
+        {
+            int n = Interlocked.Decrement(ref _refs);
+            Invariant.Check(n >= 0, "Block released too often");
+            if (n == 0)
+            {
+                Cache.BlockBufferPool.Return(Data);
+            }
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int RestartPoint(int index) =>

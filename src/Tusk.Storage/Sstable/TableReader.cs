@@ -17,14 +17,13 @@ internal sealed class TableReader
 {
     private readonly IFileHandle _file;
     private readonly BlockCache _blockCache;
-    private readonly Block _index;
+    private readonly TableIndex _index;
     private readonly byte[] _filter;
     private int _refs = 1;
 
-    [ThreadStatic] private static BlockIterator? t_indexIterator;
     [ThreadStatic] private static BlockIterator? t_dataIterator;
 
-    private TableReader(IFileHandle file, ulong fileNumber, BlockCache blockCache, Block index, byte[] filter,
+    private TableReader(IFileHandle file, ulong fileNumber, BlockCache blockCache, TableIndex index, byte[] filter,
         RangeTombstone[] tombstones, TableProperties properties)
     {
         _file = file;
@@ -59,7 +58,7 @@ internal sealed class TableReader
             file.ReadExactly(size - TableFormat.FooterLength, footer);
             TableFormat.ReadFooter(footer, path, size - TableFormat.FooterLength, out var indexHandle, out var filterHandle,
                 out var rangeHandle, out var propertiesHandle);
-            var index = ReadBlockFromFile(file, indexHandle, size);
+            var index = TableIndex.Build(ReadBlockFromFile(file, indexHandle, size));
             var filterRaw = ReadRaw(file, filterHandle, size);
             if (!BloomFilter.IsWellFormed(filterRaw.AsSpan(0, (int)filterHandle.Size)))
             {
@@ -104,7 +103,10 @@ internal sealed class TableReader
     private static Block ReadBlockFromFile(IFileHandle file, BlockHandle handle, long fileSize) =>
         new(ReadRaw(file, handle, fileSize), (int)handle.Size, file.Path, handle.Offset);
 
-    /// <summary>Reads a data block through the cache.</summary>
+    /// <summary>
+    /// Reads a data block through the cache into a pooled buffer. The caller owns one reference and must
+    /// <see cref="Block.Release"/> it.
+    /// </summary>
     public Block ReadDataBlock(BlockHandle handle, bool fillCache = true)
     {
         var block = _blockCache.Lookup(FileNumber, handle.Offset);
@@ -112,7 +114,24 @@ internal sealed class TableReader
         {
             return block;
         }
-        block = ReadBlockFromFile(_file, handle, _file.Length);
+        long fileSize = _file.Length;
+        if (handle.Offset < 0 || handle.Size < 0 || handle.Offset + handle.Size + TableFormat.BlockTrailerLength > fileSize)
+        {
+            CorruptionException.Throw(Path, handle.Offset, $"block handle ({handle.Offset}, {handle.Size}) lies outside the file");
+        }
+        int total = (int)handle.Size + TableFormat.BlockTrailerLength;
+        var raw = BlockBufferPool.Rent(total);
+        try
+        {
+            _file.ReadExactly(handle.Offset, raw.AsSpan(0, total));
+            TableFormat.VerifyTrailer(raw.AsSpan(0, total), Path, handle.Offset);
+            block = new Block(raw, (int)handle.Size, Path, handle.Offset, pooled: true);
+        }
+        catch
+        {
+            BlockBufferPool.Return(raw);
+            throw;
+        }
         if (fillCache)
         {
             _blockCache.Insert(FileNumber, handle.Offset, block);
@@ -125,61 +144,56 @@ internal sealed class TableReader
 
     /// <summary>
     /// Finds the newest entry for <paramref name="userKey"/> at or below the sequence in <paramref name="seekKey"/>
-    /// (an internal key (userKey, snapshot, Seek)). <paramref name="value"/> points into a cached block.
+    /// (an internal key (userKey, snapshot, Seek)). <paramref name="value"/> is a copy (the block may be recycled).
     /// </summary>
     public LookupResult Get(scoped ReadOnlySpan<byte> seekKey, scoped ReadOnlySpan<byte> userKey, ulong userKeyHash,
-        out ReadOnlySpan<byte> value, out ulong sequence)
+        out byte[]? value, out ulong sequence)
     {
-        value = default;
+        value = null;
         sequence = 0;
         if (!BloomFilter.MayContain(_filter, userKeyHash))
         {
             return LookupResult.NotFound;
         }
-        var indexIterator = t_indexIterator ??= new BlockIterator(_index);
-        indexIterator.Reset(_index);
-        indexIterator.Seek(seekKey);
-        if (!indexIterator.Valid)
+        int blockIndex = _index.Find(seekKey);
+        if (blockIndex >= _index.Count)
         {
             return LookupResult.NotFound;
         }
-        var handle = DecodeHandle(indexIterator.Value);
-        var block = ReadDataBlock(handle);
-        var data = t_dataIterator ??= new BlockIterator(block);
-        data.Reset(block);
-        data.Seek(seekKey);
-        if (!data.Valid)
+        var block = ReadDataBlock(_index.Handle(blockIndex));
+        try
         {
-            return LookupResult.NotFound;
+            var data = t_dataIterator ??= new BlockIterator(block);
+            data.Reset(block);
+            data.Seek(seekKey);
+            if (!data.Valid)
+            {
+                return LookupResult.NotFound;
+            }
+            var key = data.Key;
+            if (!InternalKey.UserKey(key).SequenceEqual(userKey))
+            {
+                return LookupResult.NotFound;
+            }
+            sequence = InternalKey.SequenceOf(key);
+            if (InternalKey.KindOf(key) == EntryKind.Delete)
+            {
+                return LookupResult.Deleted;
+            }
+            value = data.Value.ToArray();
+            return LookupResult.Found;
         }
-        var key = data.Key;
-        if (!InternalKey.UserKey(key).SequenceEqual(userKey))
+        finally
         {
-            return LookupResult.NotFound;
+            block.Release();
         }
-        sequence = InternalKey.SequenceOf(key);
-        if (InternalKey.KindOf(key) == EntryKind.Delete)
-        {
-            return LookupResult.Deleted;
-        }
-        value = data.Value;
-        return LookupResult.Found;
-    }
-
-    internal BlockHandle DecodeHandle(ReadOnlySpan<byte> encoded)
-    {
-        if (!BlockHandle.TryDecode(encoded, out var handle))
-        {
-            CorruptionException.Throw(Path, _index.FileOffset, "malformed block handle in index block");
-        }
-        return handle;
     }
 
     /// <summary>A two-level iterator over the table's entries; takes a reference released on dispose.</summary>
     public InternalIterator NewIterator(bool fillCache = true)
     {
         Invariant.Check(TryRef(), "NewIterator on a closed table");
-        return new TableIterator(this, _index.NewIterator(), fillCache);
+        return new TableIterator(this, _index, fillCache);
     }
 
     /// <summary>Takes a reference unless the reader is already closed.</summary>
@@ -210,35 +224,34 @@ internal sealed class TableReader
         }
     }
 
-    /// <summary>Index iterator → data block iterator.</summary>
-    private sealed class TableIterator(TableReader table, BlockIterator index, bool fillCache) : InternalIterator
+    /// <summary>Position in the index (a data block number) → data block iterator.</summary>
+    private sealed class TableIterator(TableReader table, TableIndex index, bool fillCache) : InternalIterator
     {
-        private BlockIterator? _data;
-        private long _dataOffset = -1;
+        private int _blockNumber = -1;   // -1 or index.Count: before the first / after the last block
+        private BlockIterator? _data;    // null when not positioned in a block
+        private BlockIterator? _iteratorInstance;
+        private Block? _block;           // the block _data reads; this iterator holds one reference to it
         private bool _disposed;
 
         public override ReadOnlySpan<byte> Value => _data!.Value;
 
         public override void SeekToFirst()
         {
-            index.SeekToFirst();
-            LoadBlock();
+            LoadBlock(0);
             _data?.SeekToFirst();
             SkipEmptyForward();
         }
 
         public override void SeekToLast()
         {
-            index.SeekToLast();
-            LoadBlock();
+            LoadBlock(index.Count - 1);
             _data?.SeekToLast();
             SkipEmptyBackward();
         }
 
         public override void Seek(ReadOnlySpan<byte> target)
         {
-            index.Seek(target);
-            LoadBlock();
+            LoadBlock(index.Find(target));
             _data?.Seek(target);
             SkipEmptyForward();
         }
@@ -259,13 +272,7 @@ internal sealed class TableReader
         {
             while (_data != null && !_data.Valid)
             {
-                if (!index.Valid)
-                {
-                    _data = null;
-                    break;
-                }
-                index.Next();
-                LoadBlock();
+                LoadBlock(_blockNumber + 1);
                 _data?.SeekToFirst();
             }
             PublishFrom(_data);
@@ -275,41 +282,42 @@ internal sealed class TableReader
         {
             while (_data != null && !_data.Valid)
             {
-                if (!index.Valid)
-                {
-                    _data = null;
-                    break;
-                }
-                index.Prev();
-                LoadBlock();
+                LoadBlock(_blockNumber - 1);
                 _data?.SeekToLast();
             }
             PublishFrom(_data);
         }
 
-        private void LoadBlock()
+        private void LoadBlock(int number)
         {
-            if (!index.Valid)
+            if (number == _blockNumber && _data != null)
+            {
+                return;
+            }
+            _blockNumber = number;
+            ReleaseBlock();
+            if (number < 0 || number >= index.Count)
             {
                 _data = null;
-                _dataOffset = -1;
                 return;
             }
-            var handle = table.DecodeHandle(index.Value);
-            if (_data != null && handle.Offset == _dataOffset)
+            var block = table.ReadDataBlock(index.Handle(number), fillCache);
+            _block = block;
+            if (_iteratorInstance == null)
             {
-                return;
-            }
-            var block = table.ReadDataBlock(handle, fillCache);
-            if (_data == null)
-            {
-                _data = block.NewIterator();
+                _iteratorInstance = block.NewIterator();
             }
             else
             {
-                _data.Reset(block);
+                _iteratorInstance.Reset(block);
             }
-            _dataOffset = handle.Offset;
+            _data = _iteratorInstance;
+        }
+
+        private void ReleaseBlock()
+        {
+            _block?.Release();
+            _block = null;
         }
 
         public override void Dispose()
@@ -317,6 +325,8 @@ internal sealed class TableReader
             if (!_disposed)
             {
                 _disposed = true;
+                _data = null;
+                ReleaseBlock();
                 table.Release();
             }
         }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Tusk's storage engine vs RocksDB db_bench, side by side on the same disk, same workloads, same flags.
+#
+#   bench/storage-vs-rocksdb.sh [num]          (num defaults to 1000000 keys)
+#
+# Each system runs, in this order: fillseq (fresh) | fillrandom (fresh) -> readrandom, readseq, seekrandom,
+# overwrite (all --use_existing_db=1) | fillrandom --sync=1 --num=20000 (fresh) | fillrandom --sync=1
+# --threads=8 --num=5000 (fresh). Flags as in the RocksDB anchor (anchors/rocksdb.sh): 16-byte keys, 100-byte
+# values, --compression_type=none, 1 thread, WAL on; each invocation is one benchmark (the database is
+# reopened and its WAL replayed outside the timed part; nothing waits for compaction). The systems alternate
+# step by step, each on its own database directory, so machine noise hits both alike.
+# Ends with one line per workload:
+#   RESULT <workload> tusk=<ops/s> rocksdb=<ops/s> ops/s ratio=<tusk/rocksdb>
+#
+# Environment: BENCH_DIR (default /tmp/tusk-vs-rocksdb; wiped at start), RUN_TIMEOUT seconds per run
+# (default 600), SKIP_BUILD=1 to reuse bench/out/tusk.
+set -euo pipefail
+
+NUM=${1:-1000000}
+case "$NUM" in ""|*[!0-9]*|0) echo "usage: $0 [num]   (num: a positive integer, default 1000000)" >&2; exit 2;; esac
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/tusk-vs-rocksdb}
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+OUT=$ROOT/bench/out
+LOGS=$OUT/logs
+COMMON="--key_size=16 --value_size=100 --compression_type=none"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+die() { echo "error: $*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- prerequisites --------------------------------------------------------------------------------
+if ! command -v db_bench >/dev/null 2>&1; then
+  log "db_bench not found: installing Debian's rocksdb-tools"
+  command -v apt-get >/dev/null 2>&1 || die "db_bench is missing and apt-get is not available; install RocksDB's db_bench yourself"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq rocksdb-tools >/dev/null
+  command -v db_bench >/dev/null 2>&1 || die "rocksdb-tools installed but db_bench is still not on PATH"
+fi
+if ! command -v dotnet >/dev/null 2>&1; then
+  log "dotnet not found: installing the .NET SDK via ./test.sh --deps-only"
+  "$ROOT/test.sh" --deps-only
+  export DOTNET_ROOT=${DOTNET_ROOT:-$HOME/.dotnet}
+  export PATH="$DOTNET_ROOT:$PATH"
+  command -v dotnet >/dev/null 2>&1 || die "the .NET SDK could not be installed"
+fi
+command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is required"
+
+if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$OUT/tusk/tusk.dll" ]; then
+  log "building tusk (Release) into bench/out/tusk"
+  (cd "$ROOT" && dotnet publish src/Tusk.Cli -c Release -o "$OUT/tusk" -nologo -v quiet) >"$OUT.publish.log" 2>&1 \
+    || { cat "$OUT.publish.log" >&2; die "dotnet publish failed"; }
+  rm -f "$OUT.publish.log"
+fi
+TUSK=(dotnet "$OUT/tusk/tusk.dll" bench storage)
+
+rm -rf "$BENCH_DIR" "$LOGS"
+mkdir -p "$BENCH_DIR" "$LOGS"
+
+echo "nproc: $(nproc)"
+echo "db_bench: $(db_bench --version 2>&1 | head -1)"
+echo "tusk: $(dotnet "$OUT/tusk/tusk.dll" --version)"
+echo "num: $NUM   data: $BENCH_DIR ($(df -h --output=source,fstype "$BENCH_DIR" 2>/dev/null | tail -1 | tr -s ' '))"
+echo
+
+# run SYSTEM WORKLOAD BENCHMARK EXTRA_FLAGS... : one invocation; the log keeps the full output
+run() {
+  local sys=$1 workload=$2 bench=$3; shift 3
+  local db=$BENCH_DIR/$sys log=$LOGS/$sys.$workload.log cmd
+  if [ "$sys" = tusk ]; then cmd=("${TUSK[@]}"); else cmd=(db_bench); fi
+  cmd+=("--benchmarks=$bench" "--db=$db" $COMMON "$@")
+  log "$sys $workload: ${cmd[*]}"
+  local rc=0
+  timeout "$RUN_TIMEOUT" "${cmd[@]}" >"$log" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || log "WARN: $sys $workload exited $rc (timeout ${RUN_TIMEOUT}s => 124); see $log"
+}
+
+# fresh SYSTEM : remove the system's database before a fresh benchmark
+fresh() { rm -rf "${BENCH_DIR:?}/$1"; }
+
+# Each system runs the sequence below in this order; the two systems alternate step by step (tusk, then
+# rocksdb) so that drift in a shared, noisy machine hits both alike. Their databases are separate directories.
+both() { local sys; for sys in tusk rocksdb; do "$@" "$sys"; done; }
+step_fillseq()    { fresh "$1"; run "$1" fillseq fillseq --num="$NUM" --threads=1; }
+step_fillrandom() { fresh "$1"; run "$1" fillrandom fillrandom --num="$NUM" --threads=1; }
+step_existing()   { run "$2" "$1" "$1" --num="$NUM" --threads=1 --use_existing_db=1; }
+# Before each synced run: let writeback of the big runs drain so it does not stall the WAL fsyncs.
+step_fillsync()   { fresh "$1"; sync; sleep 2; run "$1" fillsync fillrandom --num=20000 --threads=1 --sync=1; fresh "$1"; }
+step_fillsync8()  { fresh "$1"; sync; sleep 2; run "$1" fillsync-8t fillrandom --num=5000 --threads=8 --sync=1; fresh "$1"; }
+
+both step_fillseq
+both step_fillrandom
+for b in readrandom readseq seekrandom overwrite; do both step_existing "$b"; done
+both step_fillsync
+both step_fillsync8
+
+# report_line SYSTEM WORKLOAD BENCHMARK : the db_bench-format line of that run (empty if it failed)
+report_line() { grep -E "^$3 +:" "$LOGS/$1.$2.log" 2>/dev/null | tail -1 || true; }
+ops() { awk '{for(i=1;i<=NF;i++) if($i=="ops/sec") print $(i-1)}' <<<"$1"; }
+
+WORKLOADS="fillseq:fillseq fillrandom:fillrandom overwrite:overwrite readrandom:readrandom readseq:readseq seekrandom:seekrandom fillsync:fillrandom fillsync-8t:fillrandom"
+for wb in $WORKLOADS; do
+  w=${wb%%:*} b=${wb##*:}
+  echo "== $w"
+  t=$(report_line tusk "$w" "$b"); r=$(report_line rocksdb "$w" "$b")
+  echo "tusk    ${t:-(no result; see $LOGS/tusk.$w.log)}"
+  grep -E '^Peak memory:' "$LOGS/tusk.$w.log" 2>/dev/null | tail -1 | sed 's/^/        /' || true
+  echo "rocksdb ${r:-(no result; see $LOGS/rocksdb.$w.log)}"
+done
+echo
+failed=0
+for wb in $WORKLOADS; do
+  w=${wb%%:*} b=${wb##*:}
+  t=$(ops "$(report_line tusk "$w" "$b")"); r=$(ops "$(report_line rocksdb "$w" "$b")")
+  if [ -n "$t" ] && [ -n "$r" ] && [ "$r" != 0 ]; then
+    ratio=$(awk -v t="$t" -v r="$r" 'BEGIN{printf "%.2f", t/r}')
+  else
+    ratio=n/a; failed=1
+  fi
+  echo "RESULT $w tusk=${t:-n/a} rocksdb=${r:-n/a} ops/s ratio=$ratio"
+done
+[ $failed -eq 0 ] || { log "some runs produced no result; logs are in $LOGS"; exit 1; }

@@ -1,0 +1,185 @@
+namespace Tusk.Cli;
+
+/// <summary>Usage texts of every command; printed by <c>--help</c> (stdout) and after a usage error (stderr).</summary>
+internal static class HelpText
+{
+    public const string Main = """
+        tusk - a data system built from Designing Data-Intensive Applications (storage engine preview)
+
+        Usage:
+          tusk start [--data DIR]           run a single node on an embedded data directory
+          tusk kv <command> [args]          read and write the key-value store directly
+          tusk bench storage [flags]        measure the storage engine (db_bench-compatible flags)
+          tusk --version                    print the version
+          tusk <command> --help             help for a command
+
+        Key-value commands (all take --data DIR, default ./tusk-data):
+          put KEY VALUE [--sync]            get KEY                 delete KEY
+          delete-range BEGIN END            scan [--from K] [--to K] [--limit N] [--reverse] [--hex]
+          stats                             compact                 fill --count N [--sync]
+
+        Today a node is the LSM storage engine behind a CLI. Network listeners (PostgreSQL, Kafka, Raft)
+        come in later releases.
+
+        Exit codes: 0 success, 1 runtime error (I/O, corruption, locked data directory, key not found),
+        2 bad usage.
+        """;
+
+    public const string Start = """
+        Usage: tusk start [--data DIR] [--stats-interval SECONDS]
+
+        Runs a single Tusk node on an embedded data directory. Opens the storage engine (recovering the
+        write-ahead log and the table files), prints what it recovered, then stays up until SIGINT (Ctrl+C)
+        or SIGTERM, printing a one-line statistics summary every --stats-interval seconds; then it closes
+        the engine cleanly. Only one process may use a data directory at a time.
+
+        This release serves no network protocol yet: PostgreSQL, Kafka and Raft listeners come in later
+        releases. Use `tusk kv` (in another shell, after stopping the node) to read and write data.
+
+        Options:
+          --data DIR               data directory (default ./tusk-data; created when missing)
+          --stats-interval SECONDS seconds between statistics lines (default 10)
+        """;
+
+    public const string Kv = """
+        Usage: tusk kv <command> [args] [--data DIR]
+
+        Reads and writes the storage engine directly (the data directory must not be in use by
+        `tusk start`). Keys and values are UTF-8 strings; write 0x-prefixed hex (0x00ff) for binary.
+        Output escapes non-printable bytes (\xNN, \t, \n, \\); --hex prints 0x-prefixed hex instead.
+
+        Commands:
+          put KEY VALUE [--sync]          set KEY to VALUE (--sync: fsync the WAL before returning)
+          get KEY [--hex]                 print the value of KEY; exit 1 with "not found" when absent
+          delete KEY [--sync]             delete KEY
+          delete-range BEGIN END [--sync] delete every key in [BEGIN, END)
+          scan [--from K] [--to K] [--limit N] [--reverse] [--hex]
+                                          print key<TAB>value lines for keys in [from, to)
+          stats                           print the engine's statistics (levels, amplification, stalls)
+          compact                         compact the whole key space and wait for it
+          fill --count N [--sync] [--value-size B] [--start K]
+                                          write key-000000001... one Put each, printing "ack KEY VALUE"
+                                          after each Put returns (used by the crash tests)
+
+        Common options:
+          --data DIR                      data directory (default ./tusk-data)
+        Run `tusk kv <command> --help` for details.
+        """;
+
+    public const string KvPut = """
+        Usage: tusk kv put KEY VALUE [--sync] [--data DIR]
+
+        Sets KEY to VALUE. Without --sync the write survives a crash of this process once the command
+        returns; with --sync the write-ahead log is fsynced first, so it also survives a power failure.
+        KEY and VALUE are UTF-8 text, or 0x-prefixed hex for binary (0x00ff).
+        """;
+
+    public const string KvGet = """
+        Usage: tusk kv get KEY [--hex] [--data DIR]
+
+        Prints the value of KEY followed by a newline. Exits 1 and prints "not found" on stderr when the
+        key is absent. Non-printable bytes are escaped (\xNN); --hex prints 0x-prefixed hex.
+        """;
+
+    public const string KvDelete = """
+        Usage: tusk kv delete KEY [--sync] [--data DIR]
+
+        Deletes KEY (no error when it is absent).
+        """;
+
+    public const string KvDeleteRange = """
+        Usage: tusk kv delete-range BEGIN END [--sync] [--data DIR]
+
+        Deletes every key k with BEGIN <= k < END (bytewise order). BEGIN must sort before END.
+        """;
+
+    public const string KvScan = """
+        Usage: tusk kv scan [--from K] [--to K] [--limit N] [--reverse] [--hex] [--data DIR]
+
+        Prints key<TAB>value lines, in key order, for keys k with from <= k < to (both bounds optional).
+        --reverse walks from the largest key down; --limit stops after N lines. Tabs, newlines, backslashes
+        and non-printable bytes are escaped, so each entry is one line; --hex prints 0x-prefixed hex.
+        """;
+
+    public const string KvStats = """
+        Usage: tusk kv stats [--data DIR]
+
+        Prints the engine's statistics: files and bytes per level, bytes written by the WAL, flushes and
+        compactions, write and space amplification, write stalls.
+        """;
+
+    public const string KvCompact = """
+        Usage: tusk kv compact [--data DIR]
+
+        Compacts the whole key space (drops overwritten and deleted entries) and waits for it to finish.
+        """;
+
+    public const string KvFill = """
+        Usage: tusk kv fill --count N [--sync] [--value-size B] [--start K] [--data DIR]
+
+        Writes keys key-000000001, key-000000002, ... (starting at --start, default 1), one Put per key.
+        After each Put returns it prints "ack KEY VALUE" and flushes stdout, so a parent process knows
+        exactly which writes were acknowledged. VALUE is the value itself when it is at most 64 bytes,
+        else "sha256:" and the hex SHA-256 of the value. Values are printable, derived from the key number.
+
+        Options:
+          --count N        number of keys to write (required)
+          --sync           fsync the WAL before each Put returns
+          --value-size B   bytes per value (default 32)
+          --start K        first key number (default 1)
+        """;
+
+    public const string Bench = """
+        Usage: tusk bench storage [db_bench flags]
+
+        Benchmarks. Run `tusk bench storage --help` for the flags.
+        """;
+
+    public const string BenchStorage = """
+        Usage: tusk bench storage [--flag=value ...]
+
+        Measures the storage engine with RocksDB db_bench's workloads, flags and output format, so the two
+        can be run side by side (bench/storage-vs-rocksdb.sh). Only the operations are timed, not opening
+        or closing the database; a write benchmark does not wait for compaction at its end.
+
+        Flags (spelled as db_bench spells them; --flag=value or --flag value):
+          --benchmarks=LIST     comma list, run in order (default fillseq,fillrandom,overwrite,readrandom,
+                                readseq,seekrandom):
+                                  fillseq     write keys 0..num-1 in order (fresh database)
+                                  fillrandom  write num keys drawn uniformly with replacement (fresh database)
+                                  overwrite   as fillrandom, into the existing database
+                                  readrandom  num point reads of random keys; counts those found
+                                  readseq     iterate from the first key (at most num entries)
+                                  seekrandom  num seeks to random keys; found = lands exactly on the key
+          --num=N               operations per thread (default 1000000)
+          --key_size=N          key bytes, at least 8 (default 16): 8-byte big-endian key number, then '0's
+          --value_size=N        value bytes, random (default 100)
+          --sync=0|1            fsync the WAL before each write returns (default 0)
+          --use_existing_db=0|1 open the existing database instead of starting fresh (default 0); fresh
+                                benchmarks (fillseq, fillrandom) are skipped
+          --db=DIR              database directory (default /tmp/tusk-bench)
+          --threads=N           threads, each doing num operations; results aggregated (default 1)
+          --histogram=0|1       print latency percentiles in microseconds (default 0)
+          --cache_size=BYTES    block cache (default 8388608)
+          --write_buffer_size=BYTES memtable size (default: the engine's, 64 MiB)
+          --seed=N              random seed; 0 picks one from the clock (default 0)
+          --compression_type=none accepted for db_bench compatibility; Tusk does not compress
+
+        A fresh run deletes --db only when it is empty or was created by tusk bench (marker file
+        .tusk-bench); it refuses to delete any other directory.
+        """;
+
+    /// <summary>The help text for <c>tusk kv SUBCOMMAND</c>, or null for an unknown subcommand.</summary>
+    public static string? ForKv(string subcommand) => subcommand switch
+    {
+        "put" => KvPut,
+        "get" => KvGet,
+        "delete" => KvDelete,
+        "delete-range" => KvDeleteRange,
+        "scan" => KvScan,
+        "stats" => KvStats,
+        "compact" => KvCompact,
+        "fill" => KvFill,
+        _ => null,
+    };
+}
