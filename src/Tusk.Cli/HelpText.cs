@@ -163,6 +163,9 @@ internal static class HelpText
           --cache_size=BYTES    block cache (default 8388608)
           --write_buffer_size=BYTES memtable size (default: the engine's, 64 MiB)
           --seed=N              random seed; 0 picks one from the clock (default 0)
+          --warmup_ms=MS        JIT warm-up on a scratch database before the first benchmark,
+                                not measured (default 1000; 0 disables; db_bench needs none: it is
+                                compiled ahead of time)
           --compression_type=none accepted for db_bench compatibility; Tusk does not compress
 
         A fresh run deletes --db only when it is empty or was created by tusk bench (marker file

@@ -8,6 +8,7 @@ internal static class StorageBenchCommand
     private static readonly string[] _valueFlags =
     [
         "benchmarks", "num", "key_size", "value_size", "db", "threads", "cache_size", "write_buffer_size", "seed", "compression_type",
+        "warmup_ms",
     ];
 
     private static readonly string[] _booleanFlags = ["sync", "use_existing_db", "histogram"];
@@ -78,6 +79,7 @@ internal static class StorageBenchCommand
             CacheSizeBytes = a.Integer("cache_size", 8 << 20, 0, long.MaxValue),
             WriteBufferSizeBytes = (int?)writeBuffer,
             Seed = (ulong)seed,
+            WarmupMilliseconds = (int)a.Integer("warmup_ms", 1000, 0, 60_000),
         };
     }
 }

@@ -23,6 +23,13 @@ internal sealed class StorageBenchConfig
     /// <summary>Memtable size; null keeps the engine's default.</summary>
     public int? WriteBufferSizeBytes { get; init; }
 
+    /// <summary>
+    /// Milliseconds of JIT warm-up on a scratch database before the first benchmark (0 = none). .NET compiles hot
+    /// methods in tiers — quick code first, optimized code after they prove hot — so the first second of a process
+    /// runs slower code than a long-lived server does. db_bench is compiled ahead of time and needs no warm-up.
+    /// </summary>
+    public int WarmupMilliseconds { get; init; } = 1000;
+
     /// <summary>Random seed (never 0 here: the parser replaces 0 with a clock-derived seed).</summary>
     public ulong Seed { get; init; }
 }
