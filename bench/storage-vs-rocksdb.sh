@@ -12,8 +12,11 @@
 # Ends with one line per workload:
 #   RESULT <workload> tusk=<ops/s> rocksdb=<ops/s> ops/s ratio=<tusk/rocksdb>
 #
+# The whole sequence runs REPS times (default 3); each RESULT is the median of a system's REPS runs (this
+# machine is shared and noisy: single runs of the same workload differ by tens of percent).
+#
 # Environment: BENCH_DIR (default /tmp/tusk-vs-rocksdb; wiped at start), RUN_TIMEOUT seconds per run
-# (default 600), SKIP_BUILD=1 to reuse bench/out/tusk.
+# (default 600), REPS (default 3), SKIP_BUILD=1 to reuse bench/out/tusk.
 set -euo pipefail
 
 NUM=${1:-1000000}
@@ -21,6 +24,8 @@ case "$NUM" in ""|*[!0-9]*|0) echo "usage: $0 [num]   (num: a positive integer, 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/tusk-vs-rocksdb}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+REPS=${REPS:-3}
+case "$REPS" in ""|*[!0-9]*|0) echo "REPS must be a positive integer" >&2; exit 2;; esac
 OUT=$ROOT/bench/out
 LOGS=$OUT/logs
 COMMON="--key_size=16 --value_size=100 --compression_type=none"
@@ -67,7 +72,7 @@ echo
 # run SYSTEM WORKLOAD BENCHMARK EXTRA_FLAGS... : one invocation; the log keeps the full output
 run() {
   local sys=$1 workload=$2 bench=$3; shift 3
-  local db=$BENCH_DIR/$sys log=$LOGS/$sys.$workload.log cmd
+  local db=$BENCH_DIR/$sys log=$LOGS/$sys.$workload.$REP.log cmd
   if [ "$sys" = tusk ]; then cmd=("${TUSK[@]}"); else cmd=(db_bench); fi
   cmd+=("--benchmarks=$bench" "--db=$db" $COMMON "$@")
   log "$sys $workload: ${cmd[*]}"
@@ -89,30 +94,45 @@ step_existing()   { run "$2" "$1" "$1" --num="$NUM" --threads=1 --use_existing_d
 step_fillsync()   { fresh "$1"; sync; sleep 2; run "$1" fillsync fillrandom --num=20000 --threads=1 --sync=1; fresh "$1"; }
 step_fillsync8()  { fresh "$1"; sync; sleep 2; run "$1" fillsync-8t fillrandom --num=5000 --threads=8 --sync=1; fresh "$1"; }
 
-both step_fillseq
-both step_fillrandom
-for b in readrandom readseq seekrandom overwrite; do both step_existing "$b"; done
-both step_fillsync
-both step_fillsync8
+for REP in $(seq 1 "$REPS"); do
+  log "repetition $REP of $REPS"
+  both step_fillseq
+  both step_fillrandom
+  for b in readrandom readseq seekrandom overwrite; do both step_existing "$b"; done
+  both step_fillsync
+  both step_fillsync8
+done
 
-# report_line SYSTEM WORKLOAD BENCHMARK : the db_bench-format line of that run (empty if it failed)
-report_line() { grep -E "^$3 +:" "$LOGS/$1.$2.log" 2>/dev/null | tail -1 || true; }
+# report_line SYSTEM WORKLOAD BENCHMARK REP : the db_bench-format line of that run (empty if it failed)
+report_line() { grep -E "^$3 +:" "$LOGS/$1.$2.$4.log" 2>/dev/null | tail -1 || true; }
 ops() { awk '{for(i=1;i<=NF;i++) if($i=="ops/sec") print $(i-1)}' <<<"$1"; }
+# median_ops SYSTEM WORKLOAD BENCHMARK : median ops/sec over the repetitions that produced a result
+median_ops() {
+  local rep v values=()
+  for rep in $(seq 1 "$REPS"); do
+    v=$(ops "$(report_line "$1" "$2" "$3" "$rep")")
+    [ -n "$v" ] && values+=("$v")
+  done
+  [ ${#values[@]} -gt 0 ] || return 0
+  printf '%s\n' "${values[@]}" | sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
+}
 
 WORKLOADS="fillseq:fillseq fillrandom:fillrandom overwrite:overwrite readrandom:readrandom readseq:readseq seekrandom:seekrandom fillsync:fillrandom fillsync-8t:fillrandom"
 for wb in $WORKLOADS; do
   w=${wb%%:*} b=${wb##*:}
   echo "== $w"
-  t=$(report_line tusk "$w" "$b"); r=$(report_line rocksdb "$w" "$b")
-  echo "tusk    ${t:-(no result; see $LOGS/tusk.$w.log)}"
-  grep -E '^Peak memory:' "$LOGS/tusk.$w.log" 2>/dev/null | tail -1 | sed 's/^/        /' || true
-  echo "rocksdb ${r:-(no result; see $LOGS/rocksdb.$w.log)}"
+  for rep in $(seq 1 "$REPS"); do
+    t=$(report_line tusk "$w" "$b" "$rep"); r=$(report_line rocksdb "$w" "$b" "$rep")
+    echo "tusk    ${t:-(no result; see $LOGS/tusk.$w.$rep.log)}"
+    grep -E '^Peak memory:' "$LOGS/tusk.$w.$rep.log" 2>/dev/null | tail -1 | sed 's/^/        /' || true
+    echo "rocksdb ${r:-(no result; see $LOGS/rocksdb.$w.$rep.log)}"
+  done
 done
 echo
 failed=0
 for wb in $WORKLOADS; do
   w=${wb%%:*} b=${wb##*:}
-  t=$(ops "$(report_line tusk "$w" "$b")"); r=$(ops "$(report_line rocksdb "$w" "$b")")
+  t=$(median_ops tusk "$w" "$b"); r=$(median_ops rocksdb "$w" "$b")
   if [ -n "$t" ] && [ -n "$r" ] && [ "$r" != 0 ]; then
     ratio=$(awk -v t="$t" -v r="$r" 'BEGIN{printf "%.2f", t/r}')
   else

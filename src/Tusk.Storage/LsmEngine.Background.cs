@@ -155,7 +155,8 @@ public sealed partial class LsmEngine
             }
             else
             {
-                var job = new CompactionJob(_fs, _tables, _options, _versions.NewFileNumber, version, plan, smallestSnapshot);
+                var job = new CompactionJob(_fs, _tables, _options, _versions.NewFileNumber, version, plan, smallestSnapshot,
+                    () => Volatile.Read(ref _closed));
                 var outputs = job.Run();
                 if (outputs.Count > 0)
                 {

@@ -229,6 +229,7 @@ public sealed partial class LsmEngine
         bool allowDelay = !force;
         while (true)
         {
+            ThrowIfClosed(); // a writer stalled here when the engine closes must not wait for a flush that never comes
             if (_backgroundError != null)
             {
                 throw new IOException("the engine refuses writes after a background error: " + _backgroundError.Message, _backgroundError);

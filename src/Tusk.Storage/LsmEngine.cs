@@ -354,6 +354,7 @@ public sealed partial class LsmEngine : IDisposable
                 return;
             }
             _closed = true;
+            Monitor.PulseAll(_mutex); // wake stalled writers: they see _closed and fail
             while (_flushRunning || _compactionRunning)
             {
                 Monitor.Wait(_mutex);

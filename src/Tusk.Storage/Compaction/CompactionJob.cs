@@ -25,7 +25,8 @@ internal sealed class CompactionJob(
     Func<ulong> newFileNumber,
     Version version,
     CompactionPlan plan,
-    ulong smallestSnapshot)
+    ulong smallestSnapshot,
+    Func<bool>? shouldStop = null)
 {
     private readonly List<FileMetadata> _outputs = [];
     private TableBuilder? _builder;
@@ -94,8 +95,13 @@ internal sealed class CompactionJob(
         byte[] currentUserKey = new byte[64];
         int currentUserKeyLength = -1;
         ulong lastSequenceForKey = ulong.MaxValue;
+        long entries = 0;
         for (merged.SeekToFirst(); merged.Valid; merged.Next())
         {
+            if ((++entries & 0xFFF) == 0 && shouldStop != null && shouldStop())
+            {
+                throw new OperationCanceledException("compaction stopped: the engine is closing");
+            }
             var key = merged.Key;
             var userKey = InternalKey.UserKey(key);
             ulong trailer = InternalKey.TrailerOf(key);

@@ -107,11 +107,12 @@ internal sealed class TableReader
     /// Reads a data block through the cache into a pooled buffer. The caller owns one reference and must
     /// <see cref="Block.Release"/> it.
     /// </summary>
-    public Block ReadDataBlock(BlockHandle handle, bool fillCache = true)
+    public Block ReadDataBlock(BlockHandle handle, bool fillCache = true, Readahead? readahead = null)
     {
         var block = _blockCache.Lookup(FileNumber, handle.Offset);
         if (block != null)
         {
+            readahead?.NoteCached(handle.Offset, (int)handle.Size + TableFormat.BlockTrailerLength);
             return block;
         }
         long fileSize = _file.Length;
@@ -123,7 +124,10 @@ internal sealed class TableReader
         var raw = BlockBufferPool.Rent(total);
         try
         {
-            _file.ReadExactly(handle.Offset, raw.AsSpan(0, total));
+            if (readahead == null || !readahead.TryRead(_file, handle.Offset, raw.AsSpan(0, total), fileSize))
+            {
+                _file.ReadExactly(handle.Offset, raw.AsSpan(0, total));
+            }
             TableFormat.VerifyTrailer(raw.AsSpan(0, total), Path, handle.Offset);
             block = new Block(raw, (int)handle.Size, Path, handle.Offset, pooled: true);
         }
@@ -231,6 +235,7 @@ internal sealed class TableReader
         private BlockIterator? _data;    // null when not positioned in a block
         private BlockIterator? _iteratorInstance;
         private Block? _block;           // the block _data reads; this iterator holds one reference to it
+        private readonly Readahead _readahead = new();
         private bool _disposed;
 
         public override ReadOnlySpan<byte> Value => _data!.Value;
@@ -301,7 +306,7 @@ internal sealed class TableReader
                 _data = null;
                 return;
             }
-            var block = table.ReadDataBlock(index.Handle(number), fillCache);
+            var block = table.ReadDataBlock(index.Handle(number), fillCache, _readahead);
             _block = block;
             if (_iteratorInstance == null)
             {
@@ -327,6 +332,7 @@ internal sealed class TableReader
                 _disposed = true;
                 _data = null;
                 ReleaseBlock();
+                _readahead.Dispose();
                 table.Release();
             }
         }
