@@ -57,7 +57,19 @@ public sealed partial class LsmEngine
             {
                 edit.AddFile(0, WriteLevel0Table(imm));
             }
-            _versions.LogAndApply(edit, Volatile.Read(ref _lastSequence));
+            try
+            {
+                _versions.LogAndApply(edit, Volatile.Read(ref _lastSequence));
+            }
+            catch
+            {
+                foreach (var (_, f) in edit.NewFiles)
+                {
+                    DeleteUnusedTable(f.Number);
+                }
+                throw;
+            }
+            _versions.ReleasePendingOutputs(edit.NewFiles.Select(x => x.File.Number));
             lock (_mutex)
             {
                 Invariant.Check(ReferenceEquals(_imms[^1], imm), "flushed memtable is no longer the oldest");
@@ -73,13 +85,13 @@ public sealed partial class LsmEngine
         }
         finally
         {
+            DeleteObsoleteFiles(); // before clearing the flag: Dispose waits for it, then closes the directory
             lock (_mutex)
             {
                 _flushRunning = false;
                 MaybeScheduleWork();
                 Monitor.PulseAll(_mutex);
             }
-            DeleteObsoleteFiles();
         }
     }
 
@@ -111,13 +123,13 @@ public sealed partial class LsmEngine
         }
         finally
         {
+            DeleteObsoleteFiles(); // before clearing the flag: Dispose waits for it, then closes the directory
             lock (_mutex)
             {
                 _compactionRunning = false;
                 MaybeScheduleWork();
                 Monitor.PulseAll(_mutex);
             }
-            DeleteObsoleteFiles();
         }
     }
 
@@ -155,18 +167,35 @@ public sealed partial class LsmEngine
             }
             else
             {
-                var job = new CompactionJob(_fs, _tables, _options, _versions.NewFileNumber, version, plan, smallestSnapshot,
-                    () => Volatile.Read(ref _closed));
-                var outputs = job.Run();
-                if (outputs.Count > 0)
+                var allocated = new List<ulong>();
+                var job = new CompactionJob(_fs, _tables, _options, () =>
                 {
-                    _fs.SyncDirectory(Directory);
-                }
-                foreach (var f in outputs)
+                    ulong n = _versions.NewTableNumber();
+                    allocated.Add(n);
+                    return n;
+                }, version, plan, smallestSnapshot, () => Volatile.Read(ref _closed));
+                try
                 {
-                    edit.AddFile(plan.OutputLevel, f);
+                    var outputs = job.Run();
+                    if (outputs.Count > 0)
+                    {
+                        _fs.SyncDirectory(Directory);
+                    }
+                    foreach (var f in outputs)
+                    {
+                        edit.AddFile(plan.OutputLevel, f);
+                    }
+                    _versions.LogAndApply(edit, Volatile.Read(ref _lastSequence));
                 }
-                _versions.LogAndApply(edit, Volatile.Read(ref _lastSequence));
+                catch
+                {
+                    foreach (ulong n in allocated)
+                    {
+                        DeleteUnusedTable(n); // the job removed its own partial outputs; this also covers a failed edit
+                    }
+                    throw;
+                }
+                _versions.ReleasePendingOutputs(allocated);
                 _stats.AddCompaction(job.BytesRead, job.BytesWritten);
             }
             if (plan.Level > 0)
@@ -278,7 +307,7 @@ public sealed partial class LsmEngine
                 }
                 if (plan != null)
                 {
-                    RunCompaction(new CompactionPlan
+                    RunManualCompaction(new CompactionPlan
                     {
                         Level = plan.Level,
                         Inputs = plan.Inputs,
@@ -291,6 +320,7 @@ public sealed partial class LsmEngine
         }
         finally
         {
+            DeleteObsoleteFiles();
             lock (_mutex)
             {
                 _compactionRunning = false;
@@ -298,7 +328,19 @@ public sealed partial class LsmEngine
                 MaybeScheduleWork();
                 Monitor.PulseAll(_mutex);
             }
-            DeleteObsoleteFiles();
+        }
+    }
+
+    private void RunManualCompaction(CompactionPlan plan)
+    {
+        try
+        {
+            RunCompaction(plan);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Fail("manual compaction", e);
+            throw;
         }
     }
 

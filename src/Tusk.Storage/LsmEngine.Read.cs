@@ -17,9 +17,12 @@ public sealed partial class LsmEngine
     public byte[]? Get(ReadOnlySpan<byte> key, ReadOptions? options = null)
     {
         ThrowIfClosed();
-        // The sequence is read before pinning the super version: everything up to it is in that version or newer.
-        ulong sequence = options?.Snapshot?.Sequence ?? Volatile.Read(ref _lastSequence);
+        // Pin first, then read the sequence (as RocksDB does). Read the other way round, a flush and a compaction
+        // between the two steps could drop versions that sequence still needs. This way round, writes in memtables
+        // newer than the pinned ones are simply not seen: memtables hold contiguous sequence ranges, so the
+        // reader sees an exact prefix of the writes, as of a moment during the call.
         var sv = AcquireSuperVersion();
+        ulong sequence = options?.Snapshot?.Sequence ?? Volatile.Read(ref _lastSequence);
         try
         {
             int length = key.Length + InternalKey.TrailerLength;
@@ -65,9 +68,9 @@ public sealed partial class LsmEngine
     public LsmIterator NewIterator(ReadOptions? options = null)
     {
         ThrowIfClosed();
-        ulong sequence = options?.Snapshot?.Sequence ?? Volatile.Read(ref _lastSequence);
         bool fillCache = options?.FillCache ?? true;
-        var sv = AcquireSuperVersion();
+        var sv = AcquireSuperVersion(); // pinned before the sequence is read: see Get
+        ulong sequence = options?.Snapshot?.Sequence ?? Volatile.Read(ref _lastSequence);
         var children = new List<InternalIterator>();
         try
         {

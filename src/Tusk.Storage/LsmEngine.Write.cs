@@ -114,8 +114,7 @@ public sealed partial class LsmEngine
         {
             group.SetSequence(sequence);
             var frame = group.Frame;
-            Log.LogRecord.SealInPlace(frame);
-            _wal.AppendFramed(frame);
+            _wal.AppendFrame(frame);
             if (groupSync)
             {
                 _wal.Sync();

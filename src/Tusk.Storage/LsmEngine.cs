@@ -85,6 +85,17 @@ public sealed partial class LsmEngine : IDisposable
         options ??= new StorageOptions();
         options.Validate();
         bool exists = VersionSet.Exists(fs, directory);
+        if (!exists)
+        {
+            var stray = fs.List(directory).FirstOrDefault(n =>
+                n.EndsWith(".sst", StringComparison.Ordinal) || n.EndsWith(".log", StringComparison.Ordinal)
+                || n.StartsWith("MANIFEST-", StringComparison.Ordinal));
+            if (stray != null)
+            {
+                throw new CorruptionException(FileSystemExtensions.Join(directory, VersionSet.CurrentFileName), 0,
+                    $"CURRENT is missing but the directory holds database files ({stray}); refusing to create a new database over them");
+            }
+        }
         if (!exists && !options.CreateIfMissing)
         {
             throw new IOException($"no database in {directory} (and CreateIfMissing is false)");
@@ -169,6 +180,7 @@ public sealed partial class LsmEngine : IDisposable
             }
             _versions.ApplyWithoutLogging(edit);
         }
+        _versions.ReleasePendingOutputs(recoveredTables.Select(f => f.Number));
         _versions.WriteNewManifest(logNumber, lastSequence);
         _lastSequence = lastSequence;
         _wal.DeleteSegmentsBefore(logNumber);
@@ -251,14 +263,15 @@ public sealed partial class LsmEngine : IDisposable
     /// <summary>Writes a memtable to a new L0 table (synced, directory synced) and returns its metadata.</summary>
     private FileMetadata WriteLevel0Table(Memtable.Memtable mem)
     {
-        ulong number = _versions.NewFileNumber();
+        ulong number = _versions.NewTableNumber();
         string path = _tables.TablePath(number);
         long size;
         TableProperties props;
         byte[] smallest, largest;
-        using (var builder = new TableBuilder(_fs.Open(path, FileOpenMode.CreateNew), _options.BlockSizeBytes,
-                   _options.BlockRestartInterval, _options.BloomBitsPerKey))
+        try
         {
+            using var builder = new TableBuilder(_fs.Open(path, FileOpenMode.CreateNew), _options.BlockSizeBytes,
+                _options.BlockRestartInterval, _options.BloomBitsPerKey);
             using (var it = mem.NewIterator())
             {
                 for (it.SeekToFirst(); it.Valid; it.Next())
@@ -274,8 +287,14 @@ public sealed partial class LsmEngine : IDisposable
             props = builder.Properties;
             smallest = builder.Smallest!;
             largest = builder.Largest!;
+            builder.Dispose();
+            _fs.SyncDirectory(Directory);
         }
-        _fs.SyncDirectory(Directory);
+        catch
+        {
+            DeleteUnusedTable(number);
+            throw;
+        }
         _stats.AddFlush(size);
         return new FileMetadata
         {
@@ -289,10 +308,26 @@ public sealed partial class LsmEngine : IDisposable
         };
     }
 
+    /// <summary>Deletes a table no version references (a failed job's output) and ends its pending state.</summary>
+    private void DeleteUnusedTable(ulong number)
+    {
+        try
+        {
+            _fs.Delete(_tables.TablePath(number));
+        }
+        catch (IOException e)
+        {
+            Report($"could not delete unused table {number}: {e.Message} (it is removed at the next open)");
+        }
+        _versions.ReleasePendingOutputs([number]);
+    }
+
     /// <summary>Installs a new super version for the current memtables and version. Caller holds _mutex.</summary>
     private void InstallSuperVersion()
     {
-        var next = new SuperVersion(_mem, [.. _imms], _versions.Current);
+        // AcquireCurrent takes the version's reference under the version set's lock: a flush or compaction thread
+        // may install a newer version (and release this one) at any moment, even while we hold _mutex.
+        var next = new SuperVersion(_mem, [.. _imms], _versions.AcquireCurrent());
         var old = _super;
         Volatile.Write(ref _super, next);
         old?.Unref();
@@ -308,6 +343,7 @@ public sealed partial class LsmEngine : IDisposable
             {
                 return sv;
             }
+            ThrowIfClosed(); // a closed engine's super version is released and never replaced
         }
     }
 

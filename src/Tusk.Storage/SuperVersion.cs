@@ -14,6 +14,7 @@ internal sealed class SuperVersion
     private int _refs = 1; // the engine's own reference
     private CachedTombstones? _tombstones;
 
+    /// <summary>Takes references to the memtables; takes over the caller's reference to <paramref name="version"/>.</summary>
     public SuperVersion(Memtable.Memtable mem, Memtable.Memtable[] immutables, Version version)
     {
         Mem = mem;
@@ -24,7 +25,6 @@ internal sealed class SuperVersion
         {
             m.Ref();
         }
-        version.Ref();
     }
 
     public Memtable.Memtable Mem { get; }
@@ -34,21 +34,7 @@ internal sealed class SuperVersion
 
     public Version Version { get; }
 
-    public bool TryRef()
-    {
-        while (true)
-        {
-            int n = Volatile.Read(ref _refs);
-            if (n <= 0)
-            {
-                return false;
-            }
-            if (Interlocked.CompareExchange(ref _refs, n + 1, n) == n)
-            {
-                return true;
-            }
-        }
-    }
+    public bool TryRef() => RefCount.TryIncrement(ref _refs);
 
     public void Unref()
     {

@@ -16,7 +16,9 @@ namespace Tusk.Storage.Tests;
 /// </summary>
 public sealed class CrashTests
 {
-    public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, 60).Select(i => new object[] { (ulong)i });
+    /// <summary>Seeds 1..60 by default; TUSK_CRASH_SEEDS=N sweeps 1..N.</summary>
+    public static IEnumerable<object[]> Seeds() =>
+        Enumerable.Range(1, ModelTests.SeedCount("TUSK_CRASH_SEEDS", 60)).Select(i => new object[] { (ulong)i });
 
     [Theory]
     [MemberData(nameof(Seeds))]

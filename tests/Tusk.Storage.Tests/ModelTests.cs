@@ -13,7 +13,11 @@ namespace Tusk.Storage.Tests;
 /// </summary>
 public sealed class ModelTests
 {
-    public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, 40).Select(i => new object[] { (ulong)i });
+    /// <summary>Seeds 1..40 by default; TUSK_MODEL_SEEDS=N sweeps 1..N (longer runs, outside the default test run).</summary>
+    public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, SeedCount("TUSK_MODEL_SEEDS", 40)).Select(i => new object[] { (ulong)i });
+
+    internal static int SeedCount(string variable, int defaultCount) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out int n) && n > 0 ? n : defaultCount;
 
     [Theory]
     [MemberData(nameof(Seeds))]

@@ -11,8 +11,8 @@ namespace Tusk.Storage.Cache;
 /// </summary>
 internal sealed class TableCache(IFileSystem fs, string directory, int capacity, BlockCache blockCache)
 {
-    private readonly Dictionary<ulong, LinkedListNode<TableReader>> _open = new();
-    private readonly LinkedList<TableReader> _lru = new(); // front = most recently opened; Protected by _open.
+    private readonly Dictionary<ulong, LinkedListNode<(TableReader Reader, FileMetadata File)>> _open = new();
+    private readonly LinkedList<(TableReader Reader, FileMetadata File)> _lru = new(); // front = most recently opened; Protected by _open.
 
     public BlockCache BlockCache => blockCache;
 
@@ -41,10 +41,10 @@ internal sealed class TableCache(IFileSystem fs, string directory, int capacity,
         }
         lock (_open)
         {
-            if (_open.TryGetValue(file.Number, out var node) && node.Value.TryRef())
+            if (_open.TryGetValue(file.Number, out var node) && node.Value.Reader.TryRef())
             {
-                Volatile.Write(ref file.CachedReader, node.Value);
-                return node.Value;
+                Volatile.Write(ref file.CachedReader, node.Value.Reader);
+                return node.Value.Reader;
             }
         }
         TableReader reader;
@@ -58,19 +58,21 @@ internal sealed class TableCache(IFileSystem fs, string directory, int capacity,
         }
         lock (_open)
         {
-            if (_open.TryGetValue(file.Number, out var raced) && raced.Value.TryRef())
+            if (_open.TryGetValue(file.Number, out var raced) && raced.Value.Reader.TryRef())
             {
                 reader.Release();
-                return raced.Value;
+                return raced.Value.Reader;
             }
             Invariant(reader.TryRef());
-            _open[file.Number] = _lru.AddFirst(reader);
+            _open[file.Number] = _lru.AddFirst((reader, file));
             while (_open.Count > capacity && _lru.Last != null)
             {
                 var victim = _lru.Last.Value;
                 _lru.RemoveLast();
-                _open.Remove(victim.FileNumber);
-                victim.Release();
+                _open.Remove(victim.Reader.FileNumber);
+                // Drop the fast-path pointer too, so the evicted reader's index and filter can be collected.
+                Interlocked.CompareExchange(ref victim.File.CachedReader, null, victim.Reader);
+                victim.Reader.Release();
             }
         }
         Volatile.Write(ref file.CachedReader, reader);
@@ -85,7 +87,8 @@ internal sealed class TableCache(IFileSystem fs, string directory, int capacity,
             if (_open.Remove(number, out var node))
             {
                 _lru.Remove(node);
-                node.Value.Release();
+                Interlocked.CompareExchange(ref node.Value.File.CachedReader, null, node.Value.Reader);
+                node.Value.Reader.Release();
             }
         }
     }
@@ -95,8 +98,9 @@ internal sealed class TableCache(IFileSystem fs, string directory, int capacity,
     {
         lock (_open)
         {
-            foreach (var r in _lru)
+            foreach (var (r, f) in _lru)
             {
+                Interlocked.CompareExchange(ref f.CachedReader, null, r);
                 r.Release();
             }
             _lru.Clear();

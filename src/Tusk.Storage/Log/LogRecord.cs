@@ -7,23 +7,28 @@ namespace Tusk.Storage.Log;
 /// <summary>
 /// Framing of one log record (WAL, manifest, and later Raft logs and topic segments):
 /// <code>
-///   [masked crc32c : u32 LE][payload length : u32 LE][payload]
+///   [masked crc32c : u32 LE][payload length : u32 LE][synced through : u64 LE][payload]
 /// </code>
-/// The CRC covers the length field and the payload, so a damaged length is caught too.
+/// The CRC covers everything after itself, so a damaged length or watermark is caught too.
+/// "Synced through" is the file offset up to which the log was known to be fsynced when this record was
+/// written. Recovery uses it to tell a torn tail from damage: bytes below any valid record's watermark were
+/// durable, so a bad record there is corruption, while a bad record beyond every watermark is an unsynced,
+/// unacknowledged tail (which page writeback may even have persisted out of order) and is cut.
 /// </summary>
 public static class LogRecord
 {
     /// <summary>Bytes before the payload.</summary>
-    public const int HeaderLength = 8;
+    public const int HeaderLength = 16;
 
     /// <summary>Largest payload accepted; a length above it is damage, not a record.</summary>
     public const int PayloadLengthMax = 256 << 20;
 
     /// <summary>Writes the header for <paramref name="payload"/> into <paramref name="header"/>.</summary>
-    public static void WriteHeader(Span<byte> header, ReadOnlySpan<byte> payload)
+    public static void WriteHeader(Span<byte> header, ReadOnlySpan<byte> payload, long syncedThrough)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)payload.Length);
-        uint crc = Crc32C.Extend(Crc32C.Compute(header.Slice(4, 4)), payload);
+        BinaryPrimitives.WriteInt64LittleEndian(header[8..], syncedThrough);
+        uint crc = Crc32C.Extend(Crc32C.Compute(header[4..HeaderLength]), payload);
         BinaryPrimitives.WriteUInt32LittleEndian(header, Crc32C.Mask(crc));
     }
 
@@ -31,13 +36,16 @@ public static class LogRecord
     /// Frames a payload that the caller already wrote at <paramref name="frame"/>[HeaderLength..]: fills in the header.
     /// Lets writers build records in place without copying the payload.
     /// </summary>
-    public static void SealInPlace(Span<byte> frame) => WriteHeader(frame, frame[HeaderLength..]);
+    public static void SealInPlace(Span<byte> frame, long syncedThrough) => WriteHeader(frame, frame[HeaderLength..], syncedThrough);
 
-    /// <summary>True when <paramref name="frame"/> (header + payload) checks out.</summary>
+    /// <summary>The "synced through" watermark of a header (meaningful only when the record is valid).</summary>
+    public static long SyncedThrough(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+
+    /// <summary>True when <paramref name="header"/> and <paramref name="payload"/> check out.</summary>
     public static bool IsValid(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
     {
         uint expected = Crc32C.Unmask(BinaryPrimitives.ReadUInt32LittleEndian(header));
-        uint actual = Crc32C.Extend(Crc32C.Compute(header.Slice(4, 4)), payload);
+        uint actual = Crc32C.Extend(Crc32C.Compute(header[4..HeaderLength]), payload);
         return expected == actual;
     }
 }
@@ -52,8 +60,8 @@ public enum LogReadStatus
     End,
 
     /// <summary>
-    /// The file ends in a record that is incomplete or fails its checksum, with no valid record after it:
-    /// the trace of a write torn by a crash. Its bytes were never acknowledged as synced.
+    /// The file ends in a record that is incomplete or fails its checksum, beyond every synced watermark: the
+    /// trace of a write torn by a crash. Its bytes (and any after it) were never acknowledged as synced.
     /// </summary>
     TornTail,
 }
@@ -74,6 +82,7 @@ public sealed class LogReader
     private long _bufferStart; // file offset of _buffer[0]
     private int _bufferCount;
     private long _position;
+    private long _syncedThroughMax; // largest watermark of the valid records read so far
 
     /// <summary>Reads <paramref name="file"/> from <paramref name="startOffset"/>.</summary>
     public LogReader(IFileHandle file, long startOffset = 0)
@@ -116,36 +125,45 @@ public sealed class LogReader
             return ClassifyBad(_position, "record checksum mismatch");
         }
         payload = body;
+        _syncedThroughMax = Math.Max(_syncedThroughMax, LogRecord.SyncedThrough(header));
         _position += LogRecord.HeaderLength + length;
         return LogReadStatus.Record;
     }
 
     /// <summary>
-    /// A bad record is a torn tail only if no valid record starts anywhere after it; otherwise acknowledged
-    /// data follows the damage and truncating would lose it, so it is corruption.
+    /// A bad record is corruption when it lies in bytes known to have been synced: below the watermark of any
+    /// valid record before or after it. Otherwise it is a torn, unsynced tail, and everything from it on is
+    /// dropped (valid records after it were unsynced too, so dropping them keeps the log a prefix).
     /// </summary>
     private LogReadStatus ClassifyBad(long badOffset, string detail)
     {
+        if (_syncedThroughMax > badOffset)
+        {
+            CorruptionException.Throw(_file.Path, badOffset, detail + $"; the log was synced through offset {_syncedThroughMax}");
+        }
         for (long at = badOffset + 1; at + LogRecord.HeaderLength <= _length; at++)
         {
-            if (IsValidRecordAt(at))
+            long synced = ValidRecordWatermarkAt(at);
+            if (synced > badOffset)
             {
-                CorruptionException.Throw(_file.Path, badOffset, detail + $"; a valid record follows at offset {at}");
+                CorruptionException.Throw(_file.Path, badOffset,
+                    detail + $"; a later valid record (offset {at}) shows the log was synced through offset {synced}");
             }
         }
         return LogReadStatus.TornTail;
     }
 
-    private bool IsValidRecordAt(long at)
+    /// <summary>The watermark of a valid record starting at <paramref name="at"/>, or -1 when none starts there.</summary>
+    private long ValidRecordWatermarkAt(long at)
     {
         Span<byte> header = stackalloc byte[LogRecord.HeaderLength];
         Fill(at, header);
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         if (length > LogRecord.PayloadLengthMax || at + LogRecord.HeaderLength + length > _length)
         {
-            return false;
+            return -1;
         }
-        return LogRecord.IsValid(header, View(at + LogRecord.HeaderLength, (int)length));
+        return LogRecord.IsValid(header, View(at + LogRecord.HeaderLength, (int)length)) ? LogRecord.SyncedThrough(header) : -1;
     }
 
     private void Fill(long offset, Span<byte> destination) => View(offset, destination.Length).CopyTo(destination);

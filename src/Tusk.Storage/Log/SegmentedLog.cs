@@ -25,6 +25,7 @@ public sealed class SegmentedLog : IDisposable
     private readonly List<ulong> _segments; // ascending; Invariant: last is _activeId when _active != null
     private IFileHandle? _active;
     private ulong _activeId;
+    private long _syncedLength; // bytes of the active segment known to be durable
 
     private SegmentedLog(IFileSystem fs, string directory, string suffix, List<ulong> segments)
     {
@@ -152,6 +153,7 @@ public sealed class SegmentedLog : IDisposable
         }
         _active?.Dispose();
         _active = next;
+        _syncedLength = 0;
         _segments.Add(id);
         _activeId = id;
     }
@@ -176,8 +178,7 @@ public sealed class SegmentedLog : IDisposable
         try
         {
             payload.CopyTo(rented.AsSpan(LogRecord.HeaderLength));
-            LogRecord.SealInPlace(rented.AsSpan(0, total));
-            return AppendFramed(rented.AsSpan(0, total));
+            return AppendFrame(rented.AsSpan(0, total));
         }
         finally
         {
@@ -186,17 +187,27 @@ public sealed class SegmentedLog : IDisposable
     }
 
     /// <summary>
-    /// Appends records the caller already framed (see <see cref="LogRecord.SealInPlace"/>) with one write;
-    /// returns the offset of the first. Lets a group commit write many records in one system call.
+    /// Appends one record whose payload the caller wrote at <paramref name="frame"/>[<see cref="LogRecord.HeaderLength"/>..]
+    /// (room left for the header, so the payload is never copied): seals the header, including the synced
+    /// watermark, and writes the record with one system call. Returns its offset. Not durable until <see cref="Sync"/>.
     /// </summary>
-    public long AppendFramed(ReadOnlySpan<byte> frames)
+    public long AppendFrame(Span<byte> frame)
     {
-        Invariant.Check(_active != null, "AppendFramed before StartSegment");
-        return _active.Append(frames);
+        Invariant.Check(_active != null, "AppendFrame before StartSegment");
+        LogRecord.SealInPlace(frame, _syncedLength);
+        return _active.Append(frame);
     }
 
     /// <summary>Makes every appended record durable.</summary>
-    public void Sync() => _active?.Sync();
+    public void Sync()
+    {
+        if (_active != null)
+        {
+            long length = _active.Length;
+            _active.Sync();
+            _syncedLength = length;
+        }
+    }
 
     /// <summary>Cuts the active segment back to <paramref name="offset"/> (drops a suffix of records) and syncs.</summary>
     public void TruncateActive(long offset)
@@ -204,6 +215,7 @@ public sealed class SegmentedLog : IDisposable
         Invariant.Check(_active != null, "TruncateActive before StartSegment");
         _active.Truncate(offset);
         _active.Sync();
+        _syncedLength = Math.Min(_syncedLength, offset);
     }
 
     /// <summary>Deletes the segments with id below <paramref name="id"/> (never the active one).</summary>

@@ -16,7 +16,7 @@ internal sealed class Version
     public const int MaxLevels = 7;
 
     private readonly VersionSet? _owner;
-    private int _refs;
+    private int _refs = 1; // the creator's reference (the version set's, once installed)
     private FragmentedTombstones? _tombstones; // built lazily
 
     public Version(VersionSet? owner, List<FileMetadata>[] files)
@@ -33,7 +33,12 @@ internal sealed class Version
 
     public double CompactionScore { get; set; }
 
-    public void Ref() => Interlocked.Increment(ref _refs);
+    /// <summary>Takes another reference; the caller must already hold one (or the version set's lock).</summary>
+    public void Ref()
+    {
+        int n = Interlocked.Increment(ref _refs);
+        Invariant.Check(n > 1, "Version.Ref on a released version");
+    }
 
     public void Unref()
     {

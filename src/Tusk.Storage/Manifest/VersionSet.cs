@@ -26,6 +26,8 @@ internal sealed class VersionSet : IDisposable
     private readonly object _lock = new();
     private readonly object _applyLock = new();
     private IFileHandle? _manifest;
+    private Exception? _failure; // a failed manifest write or fsync: the manifest's state is unknown, so no more edits
+    private readonly SortedSet<ulong> _pendingOutputs = []; // tables being written; Protected by _lock
     private Version _current;
     private long _nextFileNumber = 2;
 
@@ -36,7 +38,6 @@ internal sealed class VersionSet : IDisposable
         _options = options;
         _onFileObsolete = onFileObsolete;
         _current = NewVersion(EmptyLevels());
-        _current.Ref();
     }
 
     /// <summary>WAL segments below this number are no longer needed for recovery.</summary>
@@ -57,6 +58,43 @@ internal sealed class VersionSet : IDisposable
 
     /// <summary>A new, unique file number (WAL segments, tables and manifests share one space).</summary>
     public ulong NewFileNumber() => (ulong)Interlocked.Increment(ref _nextFileNumber) - 1;
+
+    /// <summary>
+    /// A file number for a table a flush or compaction is about to write. Until <see cref="ReleasePendingOutputs"/>,
+    /// the manifest records a next file number no higher than it, so after a crash the unfinished table is
+    /// recognised as an orphan (at or above the recorded number, and not live) and removed.
+    /// </summary>
+    public ulong NewTableNumber()
+    {
+        lock (_lock)
+        {
+            ulong n = NewFileNumber();
+            _pendingOutputs.Add(n);
+            return n;
+        }
+    }
+
+    /// <summary>Ends the pending state of tables once their edit is installed (or they were deleted).</summary>
+    public void ReleasePendingOutputs(IEnumerable<ulong> numbers)
+    {
+        lock (_lock)
+        {
+            foreach (ulong n in numbers)
+            {
+                _pendingOutputs.Remove(n);
+            }
+        }
+    }
+
+    /// <summary>The next file number as recorded in the manifest: below every table still being written.</summary>
+    private ulong RecordableNextFileNumber()
+    {
+        lock (_lock)
+        {
+            ulong next = PeekNextFileNumber;
+            return _pendingOutputs.Count > 0 ? Math.Min(next, _pendingOutputs.Min) : next;
+        }
+    }
 
     /// <summary>Makes sure numbers below <paramref name="number"/> are never handed out again.</summary>
     public void MarkFileNumberUsed(ulong number)
@@ -81,7 +119,11 @@ internal sealed class VersionSet : IDisposable
         }
     }
 
-    /// <summary>The current version without a reference (valid only while the caller holds another reference or the engine lock).</summary>
+    /// <summary>
+    /// The current version without a reference: only for reading its shape at a moment (scores, level sizes,
+    /// file lists a compaction pins separately). To keep a version, use <see cref="AcquireCurrent"/>: another
+    /// thread's <see cref="LogAndApply"/> may release this one at any time.
+    /// </summary>
     public Version Current => Volatile.Read(ref _current);
 
     public static string ManifestName(ulong number) => "MANIFEST-" + number.ToString("D6", CultureInfo.InvariantCulture);
@@ -167,7 +209,7 @@ internal sealed class VersionSet : IDisposable
                     edit.AddFile(level, f);
                 }
             }
-            edit.NextFileNumber = PeekNextFileNumber;
+            edit.NextFileNumber = RecordableNextFileNumber();
             string name = ManifestName(number);
             var file = _fs.Open(FileSystemExtensions.Join(_directory, name), FileOpenMode.CreateNew);
             AppendRecord(file, edit.Encode());
@@ -197,11 +239,25 @@ internal sealed class VersionSet : IDisposable
         lock (_applyLock)
         {
             Invariant.Check(_manifest != null, "LogAndApply before WriteNewManifest");
-            edit.NextFileNumber = PeekNextFileNumber;
+            if (_failure != null)
+            {
+                throw new IOException("the manifest could not be written earlier; no further changes are recorded: " + _failure.Message, _failure);
+            }
+            edit.NextFileNumber = RecordableNextFileNumber();
             edit.LastSequence = lastSequence;
             var next = Apply(Current, edit);
-            AppendRecord(_manifest, edit.Encode());
-            _manifest.Sync();
+            try
+            {
+                AppendRecord(_manifest, edit.Encode());
+                _manifest.Sync();
+            }
+            catch (Exception e)
+            {
+                // After a failed write or fsync the file may hold a partial or unsynced edit (and Linux may have
+                // dropped the dirty pages): appending more could put a valid edit after a lost one.
+                _failure = e;
+                throw;
+            }
             if (edit.LogNumber is { } log)
             {
                 LogNumber = log;
@@ -224,11 +280,12 @@ internal sealed class VersionSet : IDisposable
         }
     }
 
+    /// <summary>Appends one edit; every earlier edit was synced, so the watermark is the current length.</summary>
     private static void AppendRecord(IFileHandle file, byte[] payload)
     {
         var frame = new byte[LogRecord.HeaderLength + payload.Length];
         payload.CopyTo(frame, LogRecord.HeaderLength);
-        LogRecord.SealInPlace(frame);
+        LogRecord.SealInPlace(frame, file.Length);
         file.Append(frame);
     }
 
@@ -312,8 +369,7 @@ internal sealed class VersionSet : IDisposable
                     f.Refs++;
                 }
             }
-            next.Ref();
-            old = _current;
+            old = _current; // next arrives with its creator's reference, which becomes the version set's
             Volatile.Write(ref _current, next);
         }
         old.Unref();

@@ -80,21 +80,7 @@ internal sealed class SkipList
 
         Span<int> prev = stackalloc int[MaxHeight];
         int listHeight = _height;
-        int x = _head;
-        for (int level = listHeight - 1; level >= 0; level--)
-        {
-            while (true)
-            {
-                int next = Next(x, level);
-                if (next != 0 && InternalKey.Compare(KeyAt(next), key) < 0)
-                {
-                    x = next;
-                    continue;
-                }
-                break;
-            }
-            prev[level] = x;
-        }
+        FindLessThan(key, prev, listHeight);
         if (height > listHeight)
         {
             for (int level = listHeight; level < height; level++)
@@ -184,30 +170,23 @@ internal sealed class SkipList
     public int First => Next(_head, 0);
 
     /// <summary>The first node whose key is ≥ <paramref name="key"/> (0 when none).</summary>
-    public int SeekGreaterOrEqual(ReadOnlySpan<byte> key)
-    {
-        int x = _head;
-        for (int level = Volatile.Read(ref _height) - 1; level >= 0; level--)
-        {
-            while (true)
-            {
-                int next = Next(x, level);
-                if (next != 0 && InternalKey.Compare(KeyAt(next), key) < 0)
-                {
-                    x = next;
-                    continue;
-                }
-                break;
-            }
-        }
-        return Next(x, 0);
-    }
+    public int SeekGreaterOrEqual(ReadOnlySpan<byte> key) => Next(FindLessThan(key, default, Volatile.Read(ref _height)), 0);
 
     /// <summary>The last node whose key is &lt; <paramref name="key"/> (0 when none).</summary>
     public int SeekLessThan(ReadOnlySpan<byte> key)
     {
+        int x = FindLessThan(key, default, Volatile.Read(ref _height));
+        return x == _head ? 0 : x;
+    }
+
+    /// <summary>
+    /// The last node (or the head) whose key is &lt; <paramref name="key"/>, searching from <paramref name="height"/>;
+    /// when <paramref name="prev"/> is not empty, records the last such node at every level (for inserts).
+    /// </summary>
+    private int FindLessThan(ReadOnlySpan<byte> key, Span<int> prev, int height)
+    {
         int x = _head;
-        for (int level = Volatile.Read(ref _height) - 1; level >= 0; level--)
+        for (int level = height - 1; level >= 0; level--)
         {
             while (true)
             {
@@ -219,8 +198,12 @@ internal sealed class SkipList
                 }
                 break;
             }
+            if (!prev.IsEmpty)
+            {
+                prev[level] = x;
+            }
         }
-        return x == _head ? 0 : x;
+        return x;
     }
 
     /// <summary>The last node (0 when empty).</summary>

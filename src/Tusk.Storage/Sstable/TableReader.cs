@@ -201,21 +201,7 @@ internal sealed class TableReader
     }
 
     /// <summary>Takes a reference unless the reader is already closed.</summary>
-    public bool TryRef()
-    {
-        while (true)
-        {
-            int n = Volatile.Read(ref _refs);
-            if (n <= 0)
-            {
-                return false;
-            }
-            if (Interlocked.CompareExchange(ref _refs, n + 1, n) == n)
-            {
-                return true;
-            }
-        }
-    }
+    public bool TryRef() => RefCount.TryIncrement(ref _refs);
 
     /// <summary>Drops a reference; the last one closes the file.</summary>
     public void Release()
@@ -300,10 +286,12 @@ internal sealed class TableReader
                 return;
             }
             _blockNumber = number;
+            // Unpositioned before the read: if it throws, nothing may point into the released block any more.
+            _data = null;
+            IsValid = false;
             ReleaseBlock();
             if (number < 0 || number >= index.Count)
             {
-                _data = null;
                 return;
             }
             var block = table.ReadDataBlock(index.Handle(number), fillCache, _readahead);
