@@ -32,6 +32,10 @@ internal sealed class FragmentedTombstones
 
     public int FragmentCount => _starts.Length;
 
+    /// <summary>
+    /// Cuts the tombstones into fragments with a sweep over their sorted bounds: O(T log T) plus the output
+    /// (each fragment lists the tombstones active over it).
+    /// </summary>
     public static FragmentedTombstones Build(IEnumerable<RangeTombstone> tombstones)
     {
         var all = tombstones.ToList();
@@ -39,44 +43,40 @@ internal sealed class FragmentedTombstones
         {
             return Empty;
         }
-        var bounds = new List<byte[]>();
+        static int CompareBytes(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b);
+        all.Sort((a, b) => CompareBytes(a.Start, b.Start));
+        var bounds = new List<byte[]>(all.Count * 2);
         foreach (var t in all)
         {
             bounds.Add(t.Start);
             bounds.Add(t.End);
         }
-        bounds.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
-        var unique = new List<byte[]>();
-        foreach (var b in bounds)
-        {
-            if (unique.Count == 0 || !unique[^1].AsSpan().SequenceEqual(b))
-            {
-                unique.Add(b);
-            }
-        }
+        bounds.Sort(CompareBytes);
         var starts = new List<byte[]>();
         var ends = new List<byte[]>();
         var seqs = new List<ulong[]>();
-        for (int i = 0; i + 1 < unique.Count; i++)
+        var active = new List<RangeTombstone>();
+        int next = 0;
+        byte[]? lo = null;
+        foreach (var hi in bounds)
         {
-            var lo = unique[i];
-            var hi = unique[i + 1];
-            var covering = new List<ulong>();
-            foreach (var t in all)
+            if (lo != null && CompareBytes(lo, hi) < 0)
             {
-                if (t.Start.AsSpan().SequenceCompareTo(lo) <= 0 && t.End.AsSpan().SequenceCompareTo(hi) >= 0)
+                // [lo, hi) lies between consecutive distinct bounds: the active set is constant over it.
+                while (next < all.Count && CompareBytes(all[next].Start, lo) <= 0)
                 {
-                    covering.Add(t.Sequence);
+                    active.Add(all[next++]);
+                }
+                active.RemoveAll(t => CompareBytes(t.End, lo) <= 0);
+                if (active.Count > 0)
+                {
+                    var covering = active.Select(t => t.Sequence).Distinct().OrderByDescending(x => x).ToArray();
+                    starts.Add(lo);
+                    ends.Add(hi);
+                    seqs.Add(covering);
                 }
             }
-            if (covering.Count == 0)
-            {
-                continue;
-            }
-            covering.Sort((a, b) => b.CompareTo(a));
-            starts.Add(lo);
-            ends.Add(hi);
-            seqs.Add([.. covering.Distinct()]);
+            lo = hi;
         }
         return new FragmentedTombstones([.. starts], [.. ends], [.. seqs]);
     }

@@ -57,17 +57,18 @@ internal sealed class SuperVersion
     /// </summary>
     public FragmentedTombstones RangeTombstones(TableCache tables)
     {
+        object memVersion = Mem.RangeTombstoneVersion;
         var memTombstones = Mem.RangeTombstones;
         var cached = Volatile.Read(ref _tombstones);
-        if (cached != null && ReferenceEquals(cached.MemArray, memTombstones))
+        if (cached != null && ReferenceEquals(cached.MemVersion, memVersion))
         {
             return cached.Set;
         }
         FragmentedTombstones set;
-        bool any = memTombstones.Length > 0 || Version.HasRangeTombstones;
+        bool any = memTombstones.Count > 0 || Version.HasRangeTombstones;
         foreach (var m in Immutables)
         {
-            any |= m.RangeTombstones.Length > 0;
+            any |= m.RangeTombstones.Count > 0;
         }
         if (!any)
         {
@@ -83,9 +84,9 @@ internal sealed class SuperVersion
             all.AddRange(Version.RangeTombstones(tables).Fragments());
             set = FragmentedTombstones.Build(all);
         }
-        Volatile.Write(ref _tombstones, new CachedTombstones(memTombstones, set));
+        Volatile.Write(ref _tombstones, new CachedTombstones(memVersion, set));
         return set;
     }
 
-    private sealed record CachedTombstones(RangeTombstone[] MemArray, FragmentedTombstones Set);
+    private sealed record CachedTombstones(object MemVersion, FragmentedTombstones Set);
 }

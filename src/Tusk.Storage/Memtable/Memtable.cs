@@ -28,7 +28,10 @@ internal sealed class Memtable
     private readonly SkipList _list;
     private readonly byte[] _arena;
     private readonly ArenaPool? _pool;
-    private RangeTombstone[] _tombstones = []; // copy-on-write; replaced by the writer, read by anyone
+    // Range tombstones: an append-only array published with its count as one immutable object, so readers see a
+    // consistent prefix and appends cost amortized O(1). Their bytes count against the memtable's capacity.
+    private TombstoneList _tombstones = TombstoneList.Empty;
+    private long _tombstoneBytes; // written by the writer only
     private int _refs = 1;
 
     public Memtable(ArenaPool? pool, int capacityBytes, ulong logNumber, uint seed)
@@ -42,8 +45,8 @@ internal sealed class Memtable
     /// <summary>The WAL segment holding this memtable's writes.</summary>
     public ulong LogNumber { get; }
 
-    /// <summary>Arena bytes used (the memtable's memory footprint).</summary>
-    public long ApproximateBytes => _list.UsedBytes;
+    /// <summary>Bytes used: arena plus range tombstones (the memtable's memory footprint).</summary>
+    public long ApproximateBytes => _list.UsedBytes + Volatile.Read(ref _tombstoneBytes);
 
     /// <summary>Arena capacity.</summary>
     public int CapacityBytes => _list.CapacityBytes;
@@ -52,28 +55,57 @@ internal sealed class Memtable
     public int Count => _list.Count;
 
     /// <summary>True when nothing was written.</summary>
-    public bool IsEmpty => _list.Count == 0 && Volatile.Read(ref _tombstones).Length == 0;
+    public bool IsEmpty => _list.Count == 0 && Volatile.Read(ref _tombstones).Count == 0;
 
-    /// <summary>Range tombstones written into this memtable (a stable snapshot array).</summary>
-    public RangeTombstone[] RangeTombstones => Volatile.Read(ref _tombstones);
+    /// <summary>Range tombstones written into this memtable so far (a stable view).</summary>
+    public ArraySegment<RangeTombstone> RangeTombstones
+    {
+        get
+        {
+            var list = Volatile.Read(ref _tombstones);
+            return new ArraySegment<RangeTombstone>(list.Items, 0, list.Count);
+        }
+    }
 
-    /// <summary>Bytes still free in the arena.</summary>
-    public long FreeBytes => _list.CapacityBytes - _list.UsedBytes;
+    /// <summary>Changes (to a new object) whenever a range tombstone is added: a cache key for derived data.</summary>
+    public object RangeTombstoneVersion => Volatile.Read(ref _tombstones);
+
+    /// <summary>Bytes still free (arena capacity minus arena and tombstone use).</summary>
+    public long FreeBytes => _list.CapacityBytes - _list.UsedBytes - Volatile.Read(ref _tombstoneBytes);
 
     /// <summary>Adds one entry. Writer only. Returns false when the arena is full (nothing added).</summary>
     public bool TryAdd(ulong sequence, EntryKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         if (kind == EntryKind.RangeDelete)
         {
+            long charge = key.Length + value.Length + TombstoneOverheadBytes;
+            if (FreeBytes < charge)
+            {
+                return false;
+            }
             var t = new RangeTombstone(key.ToArray(), value.ToArray(), sequence);
             var old = _tombstones;
-            var updated = new RangeTombstone[old.Length + 1];
-            old.CopyTo(updated, 0);
-            updated[^1] = t;
-            Volatile.Write(ref _tombstones, updated);
+            var items = old.Items;
+            if (old.Count == items.Length)
+            {
+                Array.Resize(ref items, Math.Max(4, items.Length * 2));
+            }
+            items[old.Count] = t; // beyond every published count: no reader looks at this slot yet
+            Volatile.Write(ref _tombstoneBytes, _tombstoneBytes + charge);
+            Volatile.Write(ref _tombstones, new TombstoneList(items, old.Count + 1));
             return true;
         }
         return _list.TryInsert(key, InternalKey.Trailer(sequence, kind), value);
+    }
+
+    /// <summary>Bytes charged per range tombstone beyond its keys (object and array slot).</summary>
+    private const int TombstoneOverheadBytes = 64;
+
+    private sealed class TombstoneList(RangeTombstone[] items, int count)
+    {
+        public static readonly TombstoneList Empty = new([], 0);
+        public readonly RangeTombstone[] Items = items;
+        public readonly int Count = count;
     }
 
     /// <summary>

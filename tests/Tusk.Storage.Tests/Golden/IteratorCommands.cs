@@ -182,7 +182,7 @@ internal sealed class IteratorCommands
                     output.Append(' ').Append(GoldenFormat.Key(it.Key));
                 }
             }
-            AppendTombstones(output, memtables[i].RangeTombstones);
+            AppendTombstones(output, [.. memtables[i].RangeTombstones]);
             output.Append('\n');
         }
         for (int level = 0; level < LsmVersion.MaxLevels; level++)
