@@ -13,9 +13,9 @@ cd "$ROOT"
 
 # Debian packages the .NET SDK needs to run (ICU is added below: its package name carries the version).
 DOTNET_APT_PACKAGES=(ca-certificates curl libc6 libgcc-s1 libssl3 libstdc++6 zlib1g tzdata)
-# Debian packages the tests themselves use. None today (the storage and CLI tests need only .NET); later
-# issues add their clients here, e.g. postgresql-client (psql, pgbench) and kcat for the protocol tests.
-TEST_APT_PACKAGES=()
+# Debian packages the tests themselves use: the Kafka clients the broker tests drive (kcat, kafka-python,
+# confluent-kafka). Later issues add theirs here, e.g. postgresql-client (psql, pgbench).
+TEST_APT_PACKAGES=(kcat python3-kafka python3-confluent-kafka)
 
 DEPS_ONLY=0
 DOTNET_TEST_ARGS=()

@@ -26,19 +26,23 @@ internal static class HelpText
         """;
 
     public const string Start = """
-        Usage: tusk start [--data DIR] [--stats-interval SECONDS]
+        Usage: tusk start [--data DIR] [--kafka HOST:PORT|off] [--stats-interval SECONDS]
 
         Runs a single Tusk node on an embedded data directory. Opens the storage engine (recovering the
-        write-ahead log and the table files), prints what it recovered, then stays up until SIGINT (Ctrl+C)
-        or SIGTERM, printing a one-line statistics summary every --stats-interval seconds; then it closes
-        the engine cleanly. Only one process may use a data directory at a time.
+        write-ahead log and the table files) and the Kafka topics under DIR/topics, serves the Kafka
+        protocol (kcat, librdkafka, kafka-python and other Kafka clients connect to --kafka), then stays
+        up until SIGINT (Ctrl+C) or SIGTERM, printing a one-line statistics summary every --stats-interval
+        seconds; then it closes everything cleanly. Only one process may use a data directory at a time.
 
-        This release serves no network protocol yet: PostgreSQL, Kafka and Raft listeners come in later
-        releases. Use `tusk kv` (in another shell, after stopping the node) to read and write data.
+        The PostgreSQL and Raft listeners come in later releases. Use `tusk kv` (in another shell, after
+        stopping the node) to read and write the storage engine directly.
 
         Options:
-          --data DIR               data directory (default ./tusk-data; created when missing)
-          --stats-interval SECONDS seconds between statistics lines (default 10)
+          --data DIR                  data directory (default ./tusk-data; created when missing)
+          --kafka HOST:PORT|off       Kafka listener (default 127.0.0.1:9092; off disables it)
+          --kafka-advertised-host H   host name given to clients in metadata (default: the listen address,
+                                      or 127.0.0.1 when listening on 0.0.0.0)
+          --stats-interval SECONDS    seconds between statistics lines (default 10)
         """;
 
     public const string Kv = """

@@ -464,6 +464,48 @@ public sealed class SimFileSystem : IFileSystem
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<string> ListDirectories(string directory)
+    {
+        string normalized = NormalizePath(directory);
+        lock (_mu)
+        {
+            MaybeFail(SimOperationKind.List, normalized);
+            _counters.Lists++;
+            var names = new List<string>();
+            foreach (string path in _directories.Keys)
+            {
+                if (path != normalized && Split(path).Parent == normalized)
+                {
+                    names.Add(Split(path).Name);
+                }
+            }
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+    }
+
+    /// <inheritdoc />
+    public void DeleteDirectory(string path)
+    {
+        string normalized = NormalizePath(path);
+        lock (_mu)
+        {
+            MaybeFail(SimOperationKind.Delete, normalized);
+            if (!_directories.TryGetValue(normalized, out var state))
+            {
+                return;
+            }
+            if (state.Current.Count > 0 || _directories.Keys.Any(p => p != normalized && Split(p).Parent == normalized))
+            {
+                throw new IOException($"cannot delete directory {normalized}: it is not empty");
+            }
+            // Simplification: removing an empty directory is durable at once (like CreateDirectory).
+            _directories.Remove(normalized);
+            _counters.Deletes++;
+        }
+    }
+
+    /// <inheritdoc />
     public void CreateDirectory(string path)
     {
         string normalized = NormalizePath(path);

@@ -1,21 +1,25 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Net;
+using System.Net.Sockets;
+using Tusk.Core.IO;
+using Tusk.Server.Kafka;
 using Tusk.Storage;
 
 namespace Tusk.Cli.Commands;
 
 /// <summary>
-/// <c>tusk start</c>: runs one node on an embedded data directory. Today that is the storage engine only:
-/// it opens (recovers) the engine, reports what it found, prints a statistics line every interval and closes
-/// the engine cleanly on SIGINT or SIGTERM. Network listeners (PostgreSQL, Kafka, Raft) arrive in later
+/// <c>tusk start</c>: runs one node on an embedded data directory: opens (recovers) the storage engine and the
+/// Kafka topics, serves the Kafka protocol (unless <c>--kafka off</c>), prints a statistics line every interval
+/// and closes everything cleanly on SIGINT or SIGTERM. The PostgreSQL and Raft listeners arrive in later
 /// releases. Output lines are flushed as they are written so supervisors and tests see them at once.
 /// </summary>
 internal static class StartCommand
 {
     public static int Run(string[] args, TextWriter stdout)
     {
-        Arguments a = Arguments.Parse(args, HelpText.Start, ["data", "stats-interval"]);
+        Arguments a = Arguments.Parse(args, HelpText.Start, ["data", "stats-interval", "kafka", "kafka-advertised-host"]);
         if (a.HelpRequested)
         {
             stdout.WriteLine(HelpText.Start.TrimEnd());
@@ -24,6 +28,12 @@ internal static class StartCommand
         a.RequirePositionals(0, "no arguments");
         string data = Path.GetFullPath(a.Value("data", EngineHost.DefaultDataDirectory));
         var interval = TimeSpan.FromSeconds(a.Integer("stats-interval", 10, 1, 24 * 3600));
+        string kafka = a.Value("kafka", "127.0.0.1:9092");
+        IPEndPoint? kafkaEndpoint = null;
+        if (kafka != "off" && !IPEndPoint.TryParse(kafka, out kafkaEndpoint))
+        {
+            throw new UsageException($"--kafka={kafka} is not HOST:PORT (an IP address and a port) or 'off'", HelpText.Start);
+        }
         TextWriter output = TextWriter.Synchronized(stdout);
 
         using var stop = new ManualResetEventSlim();
@@ -37,7 +47,7 @@ internal static class StartCommand
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-        Say(output, $"tusk {TuskCommand.Version}: single node, embedded storage engine");
+        Say(output, $"tusk {TuskCommand.Version}: single node, embedded storage engine, Kafka broker");
         Say(output, $"data directory: {data}");
         var options = new StorageOptions { Log = message => Say(output, "engine: " + message) };
         long openStart = Stopwatch.GetTimestamp();
@@ -49,13 +59,38 @@ internal static class StartCommand
                 $"recovered in {Stopwatch.GetElapsedTime(openStart).TotalMilliseconds:F0} ms: last sequence {engine.LastSequence}, " +
                 $"memtable {EngineHost.FormatBytes(stats.MemtableBytes)}, {EngineHost.DescribeLevels(stats)}"));
             Say(output, "files per level: " + string.Join(' ', stats.Levels.Select(l => string.Create(CultureInfo.InvariantCulture, $"L{l.Level}={l.FileCount}"))));
-            Say(output, "network: no listeners yet - PostgreSQL, Kafka and Raft listeners come in later releases");
-            Say(output, $"ready (pid {Environment.ProcessId}); stop with Ctrl+C or SIGTERM");
-            while (!stop.Wait(interval))
+            KafkaNode? kafkaNode = null;
+            try
             {
-                Say(output, $"[{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}] stats: {EngineHost.SummaryLine(engine)}");
+                if (kafkaEndpoint != null)
+                {
+                    try
+                    {
+                        kafkaNode = KafkaNode.Start(OsFileSystem.Instance, data, engine, kafkaEndpoint, a.Value("kafka-advertised-host"),
+                            message => Say(output, message));
+                    }
+                    catch (SocketException e)
+                    {
+                        throw new CliException($"cannot listen for Kafka on {kafkaEndpoint}: {e.Message} (choose another --kafka HOST:PORT, or --kafka off)");
+                    }
+                    Say(output, $"kafka: listening on {kafkaEndpoint.Address}:{kafkaNode.Port} ({kafkaNode.Topics.Topics.Count} topic(s))");
+                }
+                else
+                {
+                    Say(output, "kafka: off");
+                }
+                Say(output, "network: PostgreSQL and Raft listeners come in later releases");
+                Say(output, $"ready (pid {Environment.ProcessId}); stop with Ctrl+C or SIGTERM");
+                while (!stop.Wait(interval))
+                {
+                    Say(output, $"[{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}] stats: {EngineHost.SummaryLine(engine)}");
+                }
+                Say(output, $"received {stopReason}; closing the broker and the storage engine");
             }
-            Say(output, $"received {stopReason}; closing the storage engine");
+            finally
+            {
+                kafkaNode?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
         }
         finally
         {

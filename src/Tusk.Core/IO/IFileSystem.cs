@@ -42,8 +42,14 @@ public interface IFileSystem
     /// <summary>Names (not paths) of the files directly in <paramref name="directory"/>, sorted ordinally.</summary>
     IReadOnlyList<string> List(string directory);
 
+    /// <summary>Names of the directories directly in <paramref name="directory"/>, sorted ordinally.</summary>
+    IReadOnlyList<string> ListDirectories(string directory);
+
     /// <summary>Creates a directory and its parents if missing.</summary>
     void CreateDirectory(string path);
+
+    /// <summary>Deletes an empty directory; no error if it is already gone; <see cref="IOException"/> if not empty.</summary>
+    void DeleteDirectory(string path);
 
     /// <summary>Makes creations, renames and deletions of entries in <paramref name="directory"/> durable.</summary>
     void SyncDirectory(string directory);

@@ -56,7 +56,32 @@ public sealed class OsFileSystem : IFileSystem
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<string> ListDirectories(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return [];
+        }
+        var names = new List<string>();
+        foreach (string p in Directory.EnumerateDirectories(directory))
+        {
+            names.Add(Path.GetFileName(p));
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <inheritdoc />
     public void CreateDirectory(string path) => Directory.CreateDirectory(path);
+
+    /// <inheritdoc />
+    public void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: false);
+        }
+    }
 
     /// <inheritdoc />
     public void SyncDirectory(string directory)

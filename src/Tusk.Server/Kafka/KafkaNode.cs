@@ -1,0 +1,160 @@
+using System.Net;
+using Tusk.Core;
+using Tusk.Core.IO;
+using Tusk.Storage;
+using Tusk.Streams.Log;
+using Tusk.Streams.Topics;
+
+namespace Tusk.Server.Kafka;
+
+/// <summary>
+/// The Kafka side of a node: topics under <c>DATA/topics</c>, the broker, the listener, and a maintenance loop
+/// that applies retention, compacts compacted topics and syncs topics that flush on an interval
+/// (<c>flush.ms</c>). Owns what it creates; the key-value store belongs to the caller.
+/// </summary>
+public sealed class KafkaNode : IAsyncDisposable
+{
+    /// <summary>How often retention, compaction and interval flushes run.</summary>
+    public static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(5);
+
+    private readonly TopicManager _topics;
+    private readonly KafkaBroker _broker;
+    private readonly KafkaServer _server;
+    private readonly Action<string> _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<PartitionLog, long> _lastSyncMs = [];
+    private Task? _maintenance;
+
+    private KafkaNode(TopicManager topics, KafkaBroker broker, KafkaServer server, Action<string> log)
+    {
+        _topics = topics;
+        _broker = broker;
+        _server = server;
+        _log = log;
+    }
+
+    /// <summary>The port the listener bound.</summary>
+    public int Port => _server.Port;
+
+    /// <summary>The topics (for statistics and tools).</summary>
+    public TopicManager Topics => _topics;
+
+    /// <summary>Opens the topics (recovering every partition), starts the broker and listens on <paramref name="listen"/>.</summary>
+    public static KafkaNode Start(IFileSystem fs, string dataDirectory, LsmEngine kv, IPEndPoint listen, string? advertisedHost, Action<string> log)
+    {
+        var topics = new TopicManager(fs, FileSystemExtensions.Join(dataDirectory, "topics"), LogOptionsFor(log), log);
+        KafkaBroker? broker = null;
+        try
+        {
+            var server = new KafkaServer(listen, new LateBoundHandler(() => broker!), log: log);
+            server.Start();
+            string host = advertisedHost ?? (listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : listen.Address.ToString());
+            broker = new KafkaBroker(topics, kv, new KafkaBrokerOptions { AdvertisedHost = host, AdvertisedPort = server.Port }, SystemClock.Instance, log);
+            var node = new KafkaNode(topics, broker, server, log);
+            node._maintenance = node.MaintainAsync();
+            return node;
+        }
+        catch
+        {
+            broker?.Dispose();
+            topics.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Maps a topic's configuration to its partition logs' options.</summary>
+    public static Func<TopicConfig, PartitionLogOptions> LogOptionsFor(Action<string> log) => config => new PartitionLogOptions
+    {
+        SegmentBytes = (int)Math.Min(config.SegmentBytes, int.MaxValue),
+        RetentionMs = config.RetentionMs,
+        RetentionBytes = config.RetentionBytes,
+        CleanupPolicy = config.CleanupPolicy == "compact" ? CleanupPolicy.Compact : CleanupPolicy.Delete,
+        DeleteRetentionMs = config.DeleteRetentionMs,
+        MaxBatchBytes = config.MaxMessageBytes,
+        FlushMessages = config.FlushMessages,
+        FlushMs = config.FlushMs,
+        Log = log,
+    };
+
+    private async Task MaintainAsync()
+    {
+        using var timer = new PeriodicTimer(MaintenanceInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                RunMaintenance(SystemClock.Instance.UtcNow.ToUnixTimeMilliseconds());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One pass of retention, compaction and interval flushes over every partition.</summary>
+    public void RunMaintenance(long nowMs)
+    {
+        foreach (var topic in _topics.Topics)
+        {
+            foreach (var log in topic.Partitions)
+            {
+                try
+                {
+                    if (topic.Config.CleanupPolicy == "compact")
+                    {
+                        log.Compact(nowMs);
+                    }
+                    else
+                    {
+                        log.ApplyRetention(nowMs);
+                    }
+                    if (!topic.Config.SyncEveryBatch && log.SyncedOffset < log.LogEndOffset
+                        && nowMs - _lastSyncMs.GetValueOrDefault(log) >= topic.Config.FlushMs)
+                    {
+                        log.Sync();
+                        _lastSyncMs[log] = nowMs;
+                    }
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    _log($"kafka: maintenance of {log.DirectoryPath} failed: {e.Message}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Stops listening, finishes maintenance, syncs and closes every partition.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+        if (_maintenance != null)
+        {
+            await _maintenance.ConfigureAwait(false);
+        }
+        _broker.Dispose();
+        foreach (var topic in _topics.Topics)
+        {
+            foreach (var log in topic.Partitions)
+            {
+                try
+                {
+                    log.Sync();
+                }
+                catch (IOException e)
+                {
+                    _log($"kafka: final sync of {log.DirectoryPath} failed: {e.Message}");
+                }
+            }
+        }
+        _topics.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>Lets the server start before the broker exists (the broker needs the bound port to advertise it).</summary>
+    private sealed class LateBoundHandler(Func<IKafkaRequestHandler> handler) : IKafkaRequestHandler
+    {
+        public ValueTask<bool> HandleAsync(Protocols.Kafka.RequestHeader header, ReadOnlyMemory<byte> body, Protocols.Kafka.KafkaWriter response, CancellationToken cancellationToken) =>
+            handler().HandleAsync(header, body, response, cancellationToken);
+    }
+}
