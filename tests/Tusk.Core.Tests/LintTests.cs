@@ -15,6 +15,9 @@ public sealed class LintTests
         ("Tusk.Core", []),
         ("Tusk.Storage", ["Tusk.Core"]),
         ("Tusk.Simulation", ["Tusk.Core"]),
+        ("Tusk.Protocols.Kafka", ["Tusk.Core"]),
+        ("Tusk.Streams", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka"]),
+        ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams"]),
     ];
 
     private static readonly string _root = SourceLint.FindRepositoryRoot(AppContext.BaseDirectory);

@@ -42,9 +42,10 @@ internal static class SourceLint
         Ban("Stopwatch", @"\bStopwatch\b", "real time: use IClock.MonotonicTicks"),
         Ban("Environment.TickCount", @"\bEnvironment\.TickCount", "real time: use IClock.MonotonicTicks"),
         Ban("Guid.NewGuid", @"\bGuid\.NewGuid\b", "unseeded randomness: derive ids from an IRandom"),
-        Ban("File", @"(?<![\w.])File\.|\bSystem\.IO\.File\.", "disk access: go through IFileSystem"),
+        // Only the static I/O methods: a property or field named File (an IFileHandle, say) is not System.IO.File.
+        Ban("File", @"(?<![\w.])File\.(?:Open|Create|Exists|Delete|Move|Copy|Read|Write|Append|Replace|SetAttributes|GetAttributes|SetLastWrite)|\bSystem\.IO\.File\.", "disk access: go through IFileSystem"),
         Ban("FileStream", @"\bFileStream\b", "disk access: go through IFileSystem"),
-        Ban("Directory", @"(?<![\w.])Directory\.|\bSystem\.IO\.Directory\.", "disk access: go through IFileSystem"),
+        Ban("Directory", @"(?<![\w.])Directory\.(?:Create|Delete|Exists|Enumerate|Get|Move|SetCurrent)|\bSystem\.IO\.Directory\.", "disk access: go through IFileSystem"),
     ];
 
     /// <summary>
