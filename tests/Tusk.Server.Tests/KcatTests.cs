@@ -73,4 +73,17 @@ public sealed class KcatTests : IDisposable
         Produce("events", "b:late\n");
         Assert.Equal("b=late@1\n", Consume("events", $"s@{between}"));
     }
+
+    [Fact]
+    public void AConsumerGroupCommitsItsPosition()
+    {
+        Produce("jobs", "j1:one\nj2:two\nj3:three\n");
+        var first = Kcat("-G workers-1 -X auto.offset.reset=earliest -e -q -f %s\\n jobs");
+        Assert.True(first.ExitCode == 0, $"{first.Stderr}\nbroker:\n{_broker.Output}");
+        Assert.Equal("one\ntwo\nthree\n", first.Stdout);
+        Produce("jobs", "j4:four\n");
+        var second = Kcat("-G workers-1 -X auto.offset.reset=earliest -e -q -f %s\\n jobs");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal("four\n", second.Stdout); // resumes from the committed offset, not from the beginning
+    }
 }

@@ -27,4 +27,12 @@ public sealed class PythonClientTests : IDisposable
         Assert.True(r.ExitCode == 0, $"{r.Stdout}\n{r.Stderr}\nbroker:\n{_broker.Output}");
         Assert.Contains("OK 20", r.Stdout);
     }
+
+    [Fact]
+    public void AConsumerGroupSurvivesAKilledMemberWithoutLosingOrDuplicatingMessages()
+    {
+        var r = Client.Python("confluent_group.py", [_broker.Bootstrap, "shared", "workers", _dir.Path], timeoutSeconds: 240);
+        Assert.True(r.ExitCode == 0, $"{r.Stdout}\n{r.Stderr}\nbroker:\n{_broker.Output}");
+        Assert.Contains("OK consumed=", r.Stdout);
+    }
 }

@@ -1,17 +1,294 @@
+using System.Buffers.Binary;
+using System.Text;
+using Tusk.Core;
+using Tusk.Core.Encoding;
 using Tusk.Protocols.Kafka;
+using Tusk.Storage;
+using Tusk.Streams.Groups;
 
 namespace Tusk.Server.Kafka;
 
+/// <summary>
+/// Hosting of the sans-I/O <see cref="GroupCoordinator"/>: every call is serialized under <c>_groupLock</c>;
+/// requests whose answer is delayed (JoinGroup, SyncGroup, OffsetCommit) wait on a task completed when the
+/// coordinator releases their reply; a tick every 100 ms drives session and rebalance timeouts. Committed
+/// offsets are written durably (fsynced) to the node's ordered key space, in the order the coordinator hands
+/// them out, before <see cref="GroupCoordinator.CompleteCommit"/> releases the commit's reply; they are loaded
+/// back at startup. Key: tuple ("kafka", "offsets", group, topic, partition); value: offset, leader epoch,
+/// commit time, metadata.
+/// </summary>
 public sealed partial class KafkaBroker
 {
+    private static readonly TimeSpan GroupTickInterval = TimeSpan.FromMilliseconds(100);
+    private readonly object _groupLock = new();
+    private readonly object _persistLock = new(); // orders offset writes as the coordinator handed them out
+    private readonly Dictionary<long, TaskCompletionSource<GroupReply>> _parked = []; // Protected by _groupLock
+    private GroupCoordinator _coordinator = null!;
+    private long _nextRequestId;
+    private CancellationTokenSource? _groupTicks;
+    private Task? _groupTickLoop;
+
     private void InitializeGroups()
     {
+        _coordinator = new GroupCoordinator(new GroupCoordinatorOptions(), new SeededRandom((ulong)_clock.MonotonicTicks));
+        _coordinator.LoadOffsets(LoadCommittedOffsets(), NowMs);
+        _groupTicks = new CancellationTokenSource();
+        _groupTickLoop = TickGroupsAsync(_groupTicks.Token);
     }
 
     private void DisposeGroups()
     {
+        _groupTicks?.Cancel();
+        try
+        {
+            _groupTickLoop?.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _groupTicks?.Dispose();
+        lock (_groupLock)
+        {
+            foreach (var waiter in _parked.Values)
+            {
+                waiter.TrySetCanceled();
+            }
+            _parked.Clear();
+        }
     }
 
-    private ValueTask<bool> HandleGroupRequestAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, CancellationToken cancellationToken) =>
-        throw new KafkaProtocolException($"{header.ApiKey} is not served yet");
+    private async Task TickGroupsAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(GroupTickInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                lock (_groupLock)
+                {
+                    _coordinator.Tick(NowMs);
+                }
+                Drain();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async ValueTask<bool> HandleGroupRequestAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, CancellationToken cancellationToken)
+    {
+        short v = header.ApiVersion;
+        var r = new KafkaReader(body.Span);
+        switch (header.ApiKey)
+        {
+            case ApiKey.FindCoordinator:
+            {
+                var request = FindCoordinatorRequest.Read(ref r, v);
+                var answer = request.KeyType == FindCoordinatorRequest.KeyTypeTransaction
+                    ? new FindCoordinatorResponse { ErrorCode = ErrorCode.CoordinatorNotAvailable, ErrorMessage = "transactions are not supported" }
+                    : new FindCoordinatorResponse { NodeId = _options.NodeId, Host = _options.AdvertisedHost, Port = _options.AdvertisedPort };
+                answer.Write(response, v);
+                return true;
+            }
+            case ApiKey.JoinGroup:
+            {
+                var request = JoinGroupRequest.Read(ref r, v);
+                var reply = await ParkAsync(id => _coordinator.JoinGroup(id, v, request, header.ClientId ?? "", "/127.0.0.1", NowMs), cancellationToken).ConfigureAwait(false);
+                reply.WriteBody(response, v);
+                return true;
+            }
+            case ApiKey.SyncGroup:
+            {
+                var request = SyncGroupRequest.Read(ref r, v);
+                var reply = await ParkAsync(id => _coordinator.SyncGroup(id, v, request, NowMs), cancellationToken).ConfigureAwait(false);
+                reply.WriteBody(response, v);
+                return true;
+            }
+            case ApiKey.OffsetCommit:
+            {
+                var request = OffsetCommitRequest.Read(ref r, v);
+                var reply = await ParkAsync(id => _coordinator.OffsetCommit(id, v, request, NowMs), cancellationToken).ConfigureAwait(false);
+                reply.WriteBody(response, v);
+                return true;
+            }
+            case ApiKey.Heartbeat:
+            {
+                var request = HeartbeatRequest.Read(ref r, v);
+                HeartbeatResponse answer;
+                lock (_groupLock)
+                {
+                    answer = _coordinator.Heartbeat(v, request, NowMs);
+                }
+                Drain();
+                answer.Write(response, v);
+                return true;
+            }
+            case ApiKey.LeaveGroup:
+            {
+                var request = LeaveGroupRequest.Read(ref r, v);
+                LeaveGroupResponse answer;
+                lock (_groupLock)
+                {
+                    answer = _coordinator.LeaveGroup(v, request, NowMs);
+                }
+                Drain();
+                answer.Write(response, v);
+                return true;
+            }
+            case ApiKey.OffsetFetch:
+            {
+                var request = OffsetFetchRequest.Read(ref r, v);
+                OffsetFetchResponse answer;
+                lock (_groupLock)
+                {
+                    answer = _coordinator.OffsetFetch(v, request);
+                }
+                answer.Write(response, v);
+                return true;
+            }
+            case ApiKey.DescribeGroups:
+            {
+                var request = DescribeGroupsRequest.Read(ref r, v);
+                DescribeGroupsResponse answer;
+                lock (_groupLock)
+                {
+                    answer = _coordinator.DescribeGroups(v, request);
+                }
+                answer.Write(response, v);
+                return true;
+            }
+            case ApiKey.ListGroups:
+            {
+                _ = ListGroupsRequest.Read(ref r, v);
+                ListGroupsResponse answer;
+                lock (_groupLock)
+                {
+                    answer = _coordinator.ListGroups(v);
+                }
+                answer.Write(response, v);
+                return true;
+            }
+            default:
+                throw new KafkaProtocolException($"request {header.ApiKey} v{v} is not handled by this broker");
+        }
+    }
+
+    /// <summary>Hands a request to the coordinator with a fresh id and waits for its reply.</summary>
+    private async Task<GroupReply> ParkAsync(Action<long> submit, CancellationToken cancellationToken)
+    {
+        var waiter = new TaskCompletionSource<GroupReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_groupLock)
+        {
+            long id = ++_nextRequestId;
+            _parked[id] = waiter;
+            submit(id);
+        }
+        Drain();
+        using (cancellationToken.Register(() => waiter.TrySetCanceled()))
+        {
+            return await waiter.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Releases replies and persists offsets until the coordinator has nothing left. Offsets are written outside
+    /// the group lock (but in hand-out order, under the persistence lock); only then is the commit completed.
+    /// </summary>
+    private void Drain()
+    {
+        while (true)
+        {
+            IReadOnlyList<GroupReply> replies;
+            IReadOnlyList<OffsetWrite> writes;
+            lock (_persistLock)
+            {
+                lock (_groupLock)
+                {
+                    replies = _coordinator.HasResponses ? _coordinator.TakeResponses() : [];
+                    writes = _coordinator.HasOffsetsToPersist ? _coordinator.TakeOffsetsToPersist() : [];
+                    foreach (var reply in replies)
+                    {
+                        if (_parked.Remove(reply.RequestId, out var waiter))
+                        {
+                            waiter.TrySetResult(reply);
+                        }
+                    }
+                }
+                if (replies.Count == 0 && writes.Count == 0)
+                {
+                    return;
+                }
+                foreach (var write in writes)
+                {
+                    ErrorCode? failure = null;
+                    try
+                    {
+                        PersistOffsets(write);
+                    }
+                    catch (IOException e)
+                    {
+                        _log($"kafka: could not persist committed offsets: {e.Message}");
+                        failure = ErrorCode.UnknownServerError;
+                    }
+                    lock (_groupLock)
+                    {
+                        if (failure is { } error)
+                        {
+                            _coordinator.FailCommit(write.CommitId, error, NowMs);
+                        }
+                        else
+                        {
+                            _coordinator.CompleteCommit(write.CommitId, NowMs);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static byte[] OffsetKey(string group, string topic, int partition) =>
+        TupleEncoding.Pack("kafka", "offsets", group, topic, (long)partition);
+
+    private void PersistOffsets(OffsetWrite write)
+    {
+        var batch = new WriteBatch();
+        foreach (var record in write.Records)
+        {
+            byte[] key = OffsetKey(record.GroupId, record.Topic, record.Partition);
+            if (record.Value is not { } value)
+            {
+                batch.Delete(key);
+                continue;
+            }
+            byte[] metadata = Encoding.UTF8.GetBytes(value.Metadata);
+            var encoded = new byte[20 + metadata.Length];
+            BinaryPrimitives.WriteInt64BigEndian(encoded, value.Offset);
+            BinaryPrimitives.WriteInt32BigEndian(encoded.AsSpan(8), value.LeaderEpoch);
+            BinaryPrimitives.WriteInt64BigEndian(encoded.AsSpan(12), value.CommitTimestampMs);
+            metadata.CopyTo(encoded, 20);
+            batch.Put(key, encoded);
+        }
+        _kv.Write(batch, WriteOptions.Durable);
+    }
+
+    private List<OffsetRecord> LoadCommittedOffsets()
+    {
+        var records = new List<OffsetRecord>();
+        var (begin, end) = TupleEncoding.TupleRange(TupleEncoding.Pack("kafka", "offsets"));
+        using var it = _kv.NewIterator();
+        for (it.Seek(begin); it.Valid && it.Key.SequenceCompareTo(end) < 0; it.Next())
+        {
+            var tuple = TupleEncoding.Unpack(it.Key);
+            var v = it.Value;
+            if (tuple.Length != 5 || tuple[2] is not string group || tuple[3] is not string topic || tuple[4] is not long partition || v.Length < 20)
+            {
+                throw new CorruptionException("kv", 0, "malformed committed-offset entry in the key-value store");
+            }
+            records.Add(new OffsetRecord(group, topic, (int)partition, new CommittedOffset(
+                BinaryPrimitives.ReadInt64BigEndian(v), BinaryPrimitives.ReadInt32BigEndian(v[8..]),
+                Encoding.UTF8.GetString(v[20..]), BinaryPrimitives.ReadInt64BigEndian(v[12..]))));
+        }
+        return records;
+    }
 }
