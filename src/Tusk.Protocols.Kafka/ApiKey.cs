@@ -76,6 +76,7 @@ public enum ErrorCode : short
     TransactionalIdAuthorizationFailed = 53,
     InvalidTransactionTimeout = 50,
     MemberIdRequired = 79,
+    GroupMaxSizeReached = 81,
     FencedInstanceId = 82,
     UnknownTopicId = 100,
 }

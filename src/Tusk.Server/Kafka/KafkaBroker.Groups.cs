@@ -76,7 +76,7 @@ public sealed partial class KafkaBroker
         }
     }
 
-    private async ValueTask<bool> HandleGroupRequestAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, CancellationToken cancellationToken)
+    private async ValueTask<bool> HandleGroupRequestAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken)
     {
         short v = header.ApiVersion;
         var r = new KafkaReader(body.Span);
@@ -94,7 +94,7 @@ public sealed partial class KafkaBroker
             case ApiKey.JoinGroup:
             {
                 var request = JoinGroupRequest.Read(ref r, v);
-                var reply = await ParkAsync(id => _coordinator.JoinGroup(id, v, request, header.ClientId ?? "", "/127.0.0.1", NowMs), cancellationToken).ConfigureAwait(false);
+                var reply = await ParkAsync(id => _coordinator.JoinGroup(id, v, request, header.ClientId ?? "", client.Host, NowMs), cancellationToken).ConfigureAwait(false);
                 reply.WriteBody(response, v);
                 return true;
             }

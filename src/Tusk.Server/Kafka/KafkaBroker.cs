@@ -40,7 +40,7 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
     private long NowMs => _clock.UtcNow.ToUnixTimeMilliseconds();
 
     /// <inheritdoc />
-    public async ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, CancellationToken cancellationToken)
+    public async ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken)
     {
         short v = header.ApiVersion;
         if (!KafkaApis.IsSupported(header.ApiKey, v))
@@ -87,7 +87,7 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
                 HandleInitProducerId(body, v, response);
                 return true;
             default:
-                return await HandleGroupRequestAsync(header, body, response, cancellationToken).ConfigureAwait(false);
+                return await HandleGroupRequestAsync(header, body, response, client, cancellationToken).ConfigureAwait(false);
         }
     }
 

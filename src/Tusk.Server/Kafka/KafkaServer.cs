@@ -15,8 +15,12 @@ public interface IKafkaRequestHandler
     /// has already written the response header) and returns true, or returns false when the protocol sends no
     /// response (Produce with acks=0).
     /// </summary>
-    ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, CancellationToken cancellationToken);
+    ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken);
 }
+
+/// <summary>Who sent a request (for group membership listings and logs).</summary>
+/// <param name="Host">The client's address as Kafka shows it ("/127.0.0.1").</param>
+public readonly record struct ClientInfo(string Host);
 
 /// <summary>Limits of the Kafka listener (named, so they can be asserted and documented).</summary>
 public sealed class KafkaServerOptions
@@ -108,6 +112,7 @@ public sealed class KafkaServer : IAsyncDisposable
     private async Task ServeAsync(Socket socket)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
+        var client = new ClientInfo("/" + ((socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown"));
         var writer = new KafkaWriter(64 << 10);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 << 10));
@@ -119,7 +124,7 @@ public sealed class KafkaServer : IAsyncDisposable
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 while (TryReadFrame(ref buffer, out ReadOnlySequence<byte> frame, remote))
                 {
-                    await HandleFrameAsync(frame, writer, stream).ConfigureAwait(false);
+                    await HandleFrameAsync(frame, writer, stream, client).ConfigureAwait(false);
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
@@ -176,7 +181,7 @@ public sealed class KafkaServer : IAsyncDisposable
         return true;
     }
 
-    private async Task HandleFrameAsync(ReadOnlySequence<byte> frame, KafkaWriter writer, NetworkStream stream)
+    private async Task HandleFrameAsync(ReadOnlySequence<byte> frame, KafkaWriter writer, NetworkStream stream, ClientInfo client)
     {
         int length = (int)frame.Length;
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
@@ -193,7 +198,7 @@ public sealed class KafkaServer : IAsyncDisposable
             }
             writer.Reset();
             writer.WriteInt32(header.CorrelationId);
-            bool respond = await _handler.HandleAsync(header, memory[headerLength..], writer, _stop.Token).ConfigureAwait(false);
+            bool respond = await _handler.HandleAsync(header, memory[headerLength..], writer, client, _stop.Token).ConfigureAwait(false);
             if (respond)
             {
                 await stream.WriteAsync(writer.FinishFrame(), _stop.Token).ConfigureAwait(false);

@@ -54,7 +54,7 @@ namespace Tusk.Streams.Groups;
 public sealed partial class GroupCoordinator
 {
     /// <summary>GROUP_MAX_SIZE_REACHED (81), not yet in <see cref="ErrorCode"/>.</summary>
-    internal const ErrorCode GroupMaxSizeReached = (ErrorCode)81;
+    internal const ErrorCode GroupMaxSizeReached = ErrorCode.GroupMaxSizeReached;
 
     /// <summary>DescribeGroups authorized operations without an authorizer: READ (3), DELETE (6), DESCRIBE (8).</summary>
     internal const int GroupOperationsAll = (1 << 3) | (1 << 6) | (1 << 8);
