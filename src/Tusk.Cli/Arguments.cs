@@ -6,13 +6,15 @@ namespace Tusk.Cli;
 /// Hand-written command-line parser for one (sub)command. Options are declared up front: a <em>value</em>
 /// option takes an argument (<c>--data DIR</c> or <c>--data=DIR</c>); a <em>flag</em> takes none (<c>--sync</c>) but
 /// also accepts an explicit boolean (<c>--sync=1</c>, <c>--sync=false</c>), which is how db_bench spells its
-/// booleans. Everything else is a positional argument; <c>--</c> ends option parsing so keys may start with
-/// a dash. Unknown options, repeated options and stray values raise <see cref="UsageException"/> with the
+/// booleans; a <em>repeatable</em> option takes a value and may be given several times (<c>--config a=1
+/// --config b=2</c>). Everything else is a positional argument; <c>--</c> ends option parsing so keys may start with
+/// a dash. Unknown options, a non-repeatable option given twice and stray values raise <see cref="UsageException"/> with the
 /// command's usage text. Not thread-safe; cheap (parses once, lookups are dictionary reads).
 /// </summary>
 internal sealed class Arguments
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _repeated = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flagNames;
     private readonly string _usage;
 
@@ -31,10 +33,12 @@ internal sealed class Arguments
     /// <summary>
     /// Parses <paramref name="args"/> against the declared option names (without the leading dashes).
     /// </summary>
-    public static Arguments Parse(IReadOnlyList<string> args, string usage, IEnumerable<string> valueOptions, IEnumerable<string>? flagOptions = null)
+    public static Arguments Parse(IReadOnlyList<string> args, string usage, IEnumerable<string> valueOptions, IEnumerable<string>? flagOptions = null,
+        IEnumerable<string>? repeatableOptions = null)
     {
         var valueNames = new HashSet<string>(valueOptions, StringComparer.Ordinal);
         var flagNames = new HashSet<string>(flagOptions ?? [], StringComparer.Ordinal);
+        var repeatableNames = new HashSet<string>(repeatableOptions ?? [], StringComparer.Ordinal);
         var result = new Arguments(usage, flagNames);
         bool optionsEnded = false;
         for (int i = 0; i < args.Count; i++)
@@ -67,7 +71,7 @@ internal sealed class Arguments
                 value = name[(eq + 1)..];
                 name = name[..eq];
             }
-            if (valueNames.Contains(name))
+            if (valueNames.Contains(name) || repeatableNames.Contains(name))
             {
                 if (value is null)
                 {
@@ -86,6 +90,15 @@ internal sealed class Arguments
             {
                 throw new UsageException($"unknown option '--{name}'", usage);
             }
+            if (repeatableNames.Contains(name))
+            {
+                if (!result._repeated.TryGetValue(name, out List<string>? list))
+                {
+                    result._repeated[name] = list = [];
+                }
+                list.Add(value);
+                continue;
+            }
             if (!result._values.TryAdd(name, value))
             {
                 throw new UsageException($"option --{name} given more than once", usage);
@@ -99,6 +112,9 @@ internal sealed class Arguments
 
     /// <summary>The value of a value option, or <paramref name="defaultValue"/> when absent.</summary>
     public string Value(string name, string defaultValue) => Value(name) ?? defaultValue;
+
+    /// <summary>Every value of a repeatable option, in command-line order (empty when absent).</summary>
+    public IReadOnlyList<string> Values(string name) => _repeated.TryGetValue(name, out List<string>? list) ? list : [];
 
     /// <summary>Whether a flag was set (bare, or with a true value).</summary>
     public bool Flag(string name)

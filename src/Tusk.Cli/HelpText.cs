@@ -4,25 +4,31 @@ namespace Tusk.Cli;
 internal static class HelpText
 {
     public const string Main = """
-        tusk - a data system built from Designing Data-Intensive Applications (storage engine preview)
+        tusk - a data system built from Designing Data-Intensive Applications
 
         Usage:
-          tusk start [--data DIR]           run a single node on an embedded data directory
+          tusk start [--data DIR]           run a single node (storage engine and Kafka broker)
+          tusk topic <command> [args]       create, list, describe and delete topics of a running broker
+          tusk group <command> [args]       list and describe consumer groups of a running broker
           tusk kv <command> [args]          read and write the key-value store directly
           tusk bench storage [flags]        measure the storage engine (db_bench-compatible flags)
           tusk --version                    print the version
           tusk <command> --help             help for a command
+
+        Topic and group commands (all take --bootstrap HOST:PORT, default 127.0.0.1:9092):
+          topic create NAME [--partitions N] [--config K=V ...]     topic list      topic delete NAME
+          topic describe NAME               group list              group describe GROUP
 
         Key-value commands (all take --data DIR, default ./tusk-data):
           put KEY VALUE [--sync]            get KEY                 delete KEY
           delete-range BEGIN END            scan [--from K] [--to K] [--limit N] [--reverse] [--hex]
           stats                             compact                 fill --count N [--sync]
 
-        Today a node is the LSM storage engine behind a CLI. Network listeners (PostgreSQL, Kafka, Raft)
+        A node is the LSM storage engine and a Kafka-compatible broker. The PostgreSQL and Raft listeners
         come in later releases.
 
-        Exit codes: 0 success, 1 runtime error (I/O, corruption, locked data directory, key not found),
-        2 bad usage.
+        Exit codes: 0 success, 1 runtime error (I/O, corruption, locked data directory, key not found,
+        broker unreachable or refusing the request), 2 bad usage.
         """;
 
     public const string Start = """
@@ -133,6 +139,94 @@ internal static class HelpText
           --start K        first key number (default 1)
         """;
 
+    public const string Topic = """
+        Usage: tusk topic <command> [args] [--bootstrap HOST:PORT] [--timeout SECONDS]
+
+        Administers the topics of a running broker (`tusk start`, or any Kafka broker) over the Kafka
+        protocol, like kafka-topics.sh.
+
+        Commands:
+          create NAME [--partitions N] [--config K=V ...]
+                                          create a topic (default: the broker's partition count)
+          list [--json]                   print every topic and its partition count
+          describe NAME [--json]          print the partitions (leader, log start and end offsets,
+                                          messages) and the configs (value, and where it comes from)
+          delete NAME                     delete a topic and its data
+
+        Common options:
+          --bootstrap HOST:PORT           the broker (default 127.0.0.1:9092)
+          --timeout SECONDS               limit on connecting and on each request (default 30)
+        Run `tusk topic <command> --help` for details. Exit 1 when the broker cannot be reached or
+        refuses (its error and message are printed); exit 2 for bad usage.
+        """;
+
+    public const string TopicCreate = """
+        Usage: tusk topic create NAME [--partitions N] [--config K=V ...] [--bootstrap HOST:PORT]
+
+        Creates topic NAME with N partitions (default: the broker's default, 1 for `tusk start`) and
+        replication factor the broker's default. Each --config sets one topic config (repeat it), e.g.
+        --config retention.ms=86400000 --config cleanup.policy=compact. Exits 1 with the broker's error
+        and message when it refuses (TOPIC_ALREADY_EXISTS, INVALID_CONFIG, INVALID_PARTITIONS, ...).
+        """;
+
+    public const string TopicList = """
+        Usage: tusk topic list [--json] [--bootstrap HOST:PORT]
+
+        Prints a NAME PARTITIONS table of every topic, sorted by name ("no topics" when there are none).
+        --json prints [{"name": ..., "partitions": N}, ...] instead.
+        """;
+
+    public const string TopicDescribe = """
+        Usage: tusk topic describe NAME [--json] [--bootstrap HOST:PORT]
+
+        Prints the topic's partitions: PARTITION, LEADER (broker id), REPLICAS, ISR, LOG-START (earliest
+        offset), LOG-END (the next offset to be written: the high watermark) and MESSAGES (LOG-END minus
+        LOG-START); then its configs: CONFIG, VALUE and SOURCE ("default" for the built-in default,
+        "topic" for a value set on the topic, "broker" or "cluster" for broker-wide settings).
+        Exits 1 with "topic 'NAME' does not exist" when there is no such topic.
+        """;
+
+    public const string TopicDelete = """
+        Usage: tusk topic delete NAME [--bootstrap HOST:PORT]
+
+        Deletes topic NAME and all its messages. Exits 1 when the topic does not exist.
+        """;
+
+    public const string Group = """
+        Usage: tusk group <command> [args] [--bootstrap HOST:PORT] [--timeout SECONDS]
+
+        Shows the consumer groups of a running broker over the Kafka protocol, like
+        kafka-consumer-groups.sh.
+
+        Commands:
+          list [--json]                   print every group and its protocol type
+          describe GROUP [--json]         print the group's state and members, and per partition the
+                                          committed offset, the log end offset and the lag
+
+        Common options:
+          --bootstrap HOST:PORT           the broker (default 127.0.0.1:9092)
+          --timeout SECONDS               limit on connecting and on each request (default 30)
+        Run `tusk group <command> --help` for details.
+        """;
+
+    public const string GroupList = """
+        Usage: tusk group list [--json] [--bootstrap HOST:PORT]
+
+        Prints a GROUP PROTOCOL-TYPE table of every group the broker coordinates ("no groups" when there
+        are none). A group stays listed while it has members or committed offsets.
+        """;
+
+    public const string GroupDescribe = """
+        Usage: tusk group describe GROUP [--json] [--bootstrap HOST:PORT]
+
+        Prints the group's state (Stable, Empty, PreparingRebalance, CompletingRebalance), protocol type,
+        protocol and members (MEMBER-ID, CLIENT-ID, HOST, ASSIGNMENT); then, for every partition the group
+        has committed an offset for or is assigned: TOPIC, PARTITION, COMMITTED (the committed offset: the
+        next message the group will read), LOG-END (the partition's log end offset) and LAG (LOG-END minus
+        COMMITTED). A value the broker does not know is printed as "-". Exits 1 with
+        "group 'GROUP' does not exist" when the broker knows nothing of the group.
+        """;
+
     public const string Bench = """
         Usage: tusk bench storage [db_bench flags]
 
@@ -187,6 +281,24 @@ internal static class HelpText
         "stats" => KvStats,
         "compact" => KvCompact,
         "fill" => KvFill,
+        _ => null,
+    };
+
+    /// <summary>The help text for <c>tusk topic SUBCOMMAND</c>, or null for an unknown subcommand.</summary>
+    public static string? ForTopic(string subcommand) => subcommand switch
+    {
+        "create" => TopicCreate,
+        "list" => TopicList,
+        "describe" => TopicDescribe,
+        "delete" => TopicDelete,
+        _ => null,
+    };
+
+    /// <summary>The help text for <c>tusk group SUBCOMMAND</c>, or null for an unknown subcommand.</summary>
+    public static string? ForGroup(string subcommand) => subcommand switch
+    {
+        "list" => GroupList,
+        "describe" => GroupDescribe,
         _ => null,
     };
 }

@@ -73,6 +73,10 @@ internal static class TuskCommand
                 return StartCommand.Run(rest, stdout);
             case "kv":
                 return KvCommand.Run(rest, stdout, stderr);
+            case "topic":
+                return TopicCommand.Run(rest, stdout);
+            case "group":
+                return GroupCommand.Run(rest, stdout);
             case "bench":
                 return RunBench(rest, stdout);
             default:

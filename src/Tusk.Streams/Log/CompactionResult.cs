@@ -7,7 +7,7 @@ namespace Tusk.Streams.Log;
 /// <param name="SegmentsRewritten">Segments replaced by a smaller copy.</param>
 /// <param name="RecordsRemoved">Records dropped because a newer record has the same key (or they had no key).</param>
 /// <param name="TombstonesRemoved">Tombstones dropped after <see cref="PartitionLogOptions.DeleteRetentionMs"/>.</param>
-/// <param name="RoundComplete">True when the call finished a round (every closed segment has been mapped and cleaned once); false when more work remains.</param>
+/// <param name="MoreWork">True when another call would do more: a round is in progress or closed segments remain unmapped. A host calls again (later) while it is true.</param>
 public readonly record struct CompactionResult(
     long BytesMapped,
     long BytesCleaned,
@@ -15,4 +15,4 @@ public readonly record struct CompactionResult(
     int SegmentsRewritten,
     long RecordsRemoved,
     long TombstonesRemoved,
-    bool RoundComplete);
+    bool MoreWork);

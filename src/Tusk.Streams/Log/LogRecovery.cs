@@ -151,14 +151,20 @@ internal sealed class LogRecovery(IFileSystem fs, string directory, PartitionLog
             {
                 if (tornAt >= 0)
                 {
-                    options.Log?.Invoke($"{path}: cut a torn tail of {segment.File.Length - tornAt} bytes at byte {tornAt} (offset {segment.NextOffset})");
-                    segment.File.Truncate(tornAt);
+                    options.Log?.Invoke($"{path}: cut a torn tail of {segment.Handle.Length - tornAt} bytes at byte {tornAt} (offset {segment.NextOffset})");
+                    segment.Handle.Truncate(tornAt);
                 }
                 DeleteLaterSegments(bases, files, loaded, i);
                 break;
             }
             if (!isLast)
             {
+                if (segment.NextOffset < nextBase && !options.CleanupPolicy.HasFlag(CleanupPolicy.Compact))
+                {
+                    // Below the recovery point these offsets were durable, and only compaction shortens a segment.
+                    CorruptionException.Throw(path, segment.SizeBytes,
+                        $"closed segment ends at offset {segment.NextOffset}, but the next segment starts at {nextBase}: batches are missing");
+                }
                 segment.NextOffset = nextBase;
                 segment.LastAppendMs = segment.MaxTimestampMs; // unknown after a rebuild; the newest timestamp stands in
                 rebuilt.Add(segment);
@@ -175,7 +181,7 @@ internal sealed class LogRecovery(IFileSystem fs, string directory, PartitionLog
     /// </summary>
     private long Scan(LogSegment segment, long recoveryPoint, long snapshotOffset, ProducerStateTable producers, long nextBase)
     {
-        using var scanner = new SegmentScanner(segment.File, segment.File.Length);
+        using var scanner = new SegmentScanner(segment.Handle, segment.Handle.Length);
         while (true)
         {
             long at = scanner.Position;
@@ -233,7 +239,7 @@ internal sealed class LogRecovery(IFileSystem fs, string directory, PartitionLog
         Span<byte> bytes = stackalloc byte[BatchHeader.HeaderBytes];
         while (position < segment.SizeBytes)
         {
-            segment.File.ReadExactly(position, bytes);
+            segment.Handle.ReadExactly(position, bytes);
             var header = BatchHeader.Read(bytes);
             if (!BatchHeader.LooksLikeHeader(bytes) || position + header.TotalBytes > segment.SizeBytes)
             {
@@ -281,12 +287,12 @@ internal sealed class LogRecovery(IFileSystem fs, string directory, PartitionLog
     {
         foreach (var segment in rebuilt)
         {
-            segment.File.Sync();
+            segment.Handle.Sync();
             PartitionLog.WriteFileDurably(fs, LogFiles.PathOf(directory, segment.BaseOffset, LogFiles.IndexSuffix), segment.Index.EncodeOffsetIndex(segment.Footer));
             PartitionLog.WriteFileDurably(fs, LogFiles.PathOf(directory, segment.BaseOffset, LogFiles.TimeIndexSuffix), segment.Index.EncodeTimeIndex(segment.BaseOffset));
         }
         // After a process crash the page cache may still hold bytes that never reached the disk: sync what recovery kept.
-        _segments[^1].File.Sync();
+        _segments[^1].Handle.Sync();
         fs.SyncDirectory(directory);
         foreach (var segment in _segments)
         {

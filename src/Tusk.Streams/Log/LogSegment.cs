@@ -21,7 +21,7 @@ internal sealed class LogSegment
     {
         BaseOffset = baseOffset;
         Path = path;
-        File = file;
+        Handle = file;
         Index = index;
         NextOffset = baseOffset;
     }
@@ -31,7 +31,7 @@ internal sealed class LogSegment
 
     public string Path { get; }
 
-    public IFileHandle File { get; }
+    public IFileHandle Handle { get; }
 
     /// <summary>Sparse offset and time indexes. Protected by the log's lock.</summary>
     public SegmentIndex Index { get; }
@@ -77,7 +77,7 @@ internal sealed class LogSegment
         Invariant.Check(left >= 0, "segment released more often than acquired");
         if (left == 0)
         {
-            File.Dispose();
+            Handle.Dispose();
         }
     }
 }

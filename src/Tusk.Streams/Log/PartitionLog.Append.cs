@@ -88,7 +88,7 @@ public sealed partial class PartitionLog
         }
         try
         {
-            active.File.WriteAt(position, bytes);
+            active.Handle.WriteAt(position, bytes);
         }
         catch (IOException e)
         {

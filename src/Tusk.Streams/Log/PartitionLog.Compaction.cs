@@ -35,14 +35,15 @@ public sealed partial class PartitionLog
         public long BytesMapped, BytesCleaned, BytesWritten, RecordsRemoved, TombstonesRemoved;
         public int SegmentsRewritten;
 
-        public CompactionResult ToResult(bool roundComplete) =>
-            new(BytesMapped, BytesCleaned, BytesWritten, SegmentsRewritten, RecordsRemoved, TombstonesRemoved, roundComplete);
+        public CompactionResult ToResult(bool moreWork) =>
+            new(BytesMapped, BytesCleaned, BytesWritten, SegmentsRewritten, RecordsRemoved, TombstonesRemoved, moreWork);
     }
 
     /// <summary>
     /// Does a bounded amount of log compaction (cleanup.policy=compact): about
     /// <see cref="PartitionLogOptions.CompactionBytesPerRun"/> bytes of reading plus the segment in hand. Closed
-    /// segments (never the active one, nor one whose close is not yet synced) are rewritten keeping only the newest
+    /// segments (never the active one; segments closed since the last <see cref="Sync"/> are first finished by a
+    /// sync) are rewritten keeping only the newest
     /// record per key; records without a key are dropped; a tombstone (null value) is dropped once its segment's last
     /// append is delete.retention.ms before <paramref name="nowMs"/>. Offsets never change: a rewritten batch keeps
     /// its base offset, lastOffsetDelta and the surviving records byte for byte (their offset and timestamp deltas
@@ -67,8 +68,9 @@ public sealed partial class PartitionLog
             var stats = new CompactionStats();
             if (!_options.CleanupPolicy.HasFlag(CleanupPolicy.Compact))
             {
-                return stats.ToResult(roundComplete: true);
+                return stats.ToResult(moreWork: false);
             }
+            FinishPendingCloses();
             try
             {
                 long budget = _options.CompactionBytesPerRun;
@@ -78,7 +80,7 @@ public sealed partial class PartitionLog
                     _cleaningRound = MapDirtySegments(ref budget, stats);
                     if (_cleaningRound is null)
                     {
-                        return stats.ToResult(roundComplete: true); // nothing dirty
+                        return stats.ToResult(moreWork: false); // nothing dirty
                     }
                     worked = true;
                 }
@@ -92,7 +94,7 @@ public sealed partial class PartitionLog
                 {
                     Report($"compaction rewrote {stats.SegmentsRewritten} segment(s), removed {stats.RecordsRemoved} records and {stats.TombstonesRemoved} tombstones");
                 }
-                return stats.ToResult(complete);
+                return stats.ToResult(moreWork: _cleaningRound is not null || HasDirtySegment());
             }
             catch (IOException e) when (e is not CorruptionException)
             {
@@ -101,6 +103,14 @@ public sealed partial class PartitionLog
                 throw;
             }
         }
+    }
+
+    /// <summary>True when a closed, finished segment at or after the first dirty offset exists.</summary>
+    private bool HasDirtySegment()
+    {
+        var segment = AcquireCompactableSegment(_firstDirtyOffset, long.MaxValue);
+        segment?.Release();
+        return segment is not null;
     }
 
     /// <summary>
@@ -144,7 +154,7 @@ public sealed partial class PartitionLog
                 {
                     break;
                 }
-                using var scanner = new SegmentScanner(segment.File, segment.SizeBytes);
+                using var scanner = new SegmentScanner(segment.Handle, segment.SizeBytes);
                 while (NextVerifiedBatch(scanner, segment, out var header))
                 {
                     if (header.Compression != 0 || header.IsControl)
@@ -225,7 +235,7 @@ public sealed partial class PartitionLog
     private static (long Records, long Tombstones) CountRemovals(LogSegment segment, Dictionary<byte[], long> map, bool tombstonesExpired)
     {
         long records = 0, tombstones = 0;
-        using var scanner = new SegmentScanner(segment.File, segment.SizeBytes);
+        using var scanner = new SegmentScanner(segment.Handle, segment.SizeBytes);
         while (NextVerifiedBatch(scanner, segment, out var header))
         {
             if (header.Compression != 0 || header.IsControl)
@@ -279,7 +289,7 @@ public sealed partial class PartitionLog
         var cleaned = new LogSegment(segment.BaseOffset, segment.Path, file, new SegmentIndex());
         try
         {
-            using (var scanner = new SegmentScanner(segment.File, segment.SizeBytes))
+            using (var scanner = new SegmentScanner(segment.Handle, segment.SizeBytes))
             {
                 byte[] output = [];
                 try

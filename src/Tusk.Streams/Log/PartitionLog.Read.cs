@@ -63,7 +63,7 @@ public sealed partial class PartitionLog
             {
                 // Nothing at or after offset in that segment (compaction removed its tail): the next segment starts later.
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                int next = FindSegmentLocked(segmentBase) + 1;
+                int next = FirstSegmentAfterLocked(segmentBase);
                 segment = next < _segments.Count && _segments[next].BaseOffset < limit ? AcquireLocked(next, offset, out position, out end) : null;
             }
         }
@@ -119,6 +119,17 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>Index of the first segment whose base is above <paramref name="baseOffset"/> (the count when none is). Caller holds _mu.</summary>
+    private int FirstSegmentAfterLocked(long baseOffset)
+    {
+        int i = 0;
+        while (i < _segments.Count && _segments[i].BaseOffset <= baseOffset)
+        {
+            i++;
+        }
+        return i;
+    }
+
     /// <summary>Pins segment <paramref name="index"/> and finds where to scan for <paramref name="offset"/>. Caller holds _mu.</summary>
     private LogSegment AcquireLocked(int index, long offset, out long position, out long end)
     {
@@ -151,7 +162,7 @@ public sealed partial class PartitionLog
     /// <summary>Reads the header at a batch boundary of a segment, checking it is plausible.</summary>
     private static BatchHeader ReadHeaderAt(LogSegment segment, long position, long end, Span<byte> bytes)
     {
-        segment.File.ReadExactly(position, bytes);
+        segment.Handle.ReadExactly(position, bytes);
         var header = BatchHeader.Read(bytes);
         if (!BatchHeader.LooksLikeHeader(bytes) || position + header.TotalBytes > end)
         {
@@ -170,7 +181,7 @@ public sealed partial class PartitionLog
         }
         int budget = Math.Max(firstBytes, Math.Min(maxBytes, destination.Length));
         int length = (int)Math.Min(budget, end - at);
-        segment.File.ReadExactly(at, destination[..length]);
+        segment.Handle.ReadExactly(at, destination[..length]);
         int copied = 0;
         long previousLast = -1;
         long next = first.BaseOffset;
@@ -233,7 +244,7 @@ public sealed partial class PartitionLog
         try
         {
             var batch = buffer.AsSpan(0, size);
-            segment.File.ReadExactly(position, batch);
+            segment.Handle.ReadExactly(position, batch);
             if (!BatchHeader.IsIntact(batch))
             {
                 CorruptionException.Throw(segment.Path, position, $"batch at offset {header.BaseOffset} fails its CRC");

@@ -8,7 +8,8 @@ public sealed partial class PartitionLog
     /// Applies the delete policy (when <see cref="PartitionLogOptions.CleanupPolicy"/> includes it): deletes the
     /// oldest closed segments, oldest first, while each one is older than retention.ms (its largest timestamp more
     /// than that before <paramref name="nowMs"/>) or the partition would still hold at least retention.bytes
-    /// without it. Never the active segment, nor a segment whose close <see cref="Sync"/> has not finished. Advances
+    /// without it. Never the active segment. Segments closed since the last <see cref="Sync"/> are first finished
+    /// by a sync (the host may sync rarely; this runs in the background anyway). Advances
     /// <see cref="LogStartOffset"/> to the oldest remaining segment and deletes producer snapshots below it. Also
     /// expires the idempotence state of producers silent for producer.id.expiration.ms (under any policy).
     /// Returns the number of segments deleted.
@@ -17,6 +18,7 @@ public sealed partial class PartitionLog
     {
         lock (_maintenanceMu)
         {
+            FinishPendingCloses();
             List<LogSegment> victims;
             long logStartOffset;
             lock (_mu)
@@ -63,6 +65,15 @@ public sealed partial class PartitionLog
             }
             Report($"retention deleted {victims.Count} segment(s); log start offset is now {logStartOffset}");
             return victims.Count;
+        }
+    }
+
+    /// <summary>Syncs when rolls left closed segments without their index and snapshot files. Caller holds _maintenanceMu.</summary>
+    private void FinishPendingCloses()
+    {
+        if (Volatile.Read(ref _pendingCloseCount) > 0)
+        {
+            Sync();
         }
     }
 

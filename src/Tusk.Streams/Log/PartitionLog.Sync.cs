@@ -55,7 +55,7 @@ public sealed partial class PartitionLog
                 {
                     _fs.SyncDirectory(_directory);
                 }
-                active.File.Sync();
+                active.Handle.Sync();
             }
             catch (IOException e)
             {
@@ -98,7 +98,7 @@ public sealed partial class PartitionLog
     private void CloseDurably(PendingClose pending)
     {
         var segment = pending.Segment;
-        segment.File.Sync();
+        segment.Handle.Sync();
         WriteFileDurably(_fs, LogFiles.PathOf(_directory, segment.BaseOffset, LogFiles.IndexSuffix), segment.Index.EncodeOffsetIndex(segment.Footer));
         WriteFileDurably(_fs, LogFiles.PathOf(_directory, segment.BaseOffset, LogFiles.TimeIndexSuffix), segment.Index.EncodeTimeIndex(segment.BaseOffset));
         WriteFileDurably(_fs, LogFiles.PathOf(_directory, segment.NextOffset, LogFiles.SnapshotSuffix), pending.ProducerSnapshot);
