@@ -71,6 +71,7 @@ public enum ErrorCode : short
     UnsupportedCompressionType = 76,
     GroupIdNotFound = 69,
     NonEmptyGroup = 68,
+    KafkaStorageError = 56,
     InvalidRecord = 87,
     UnknownProducerId = 59,
     TransactionalIdAuthorizationFailed = 53,

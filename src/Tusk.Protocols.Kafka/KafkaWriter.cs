@@ -20,6 +20,9 @@ public sealed class KafkaWriter
         _length = 4; // frame size
     }
 
+    /// <summary>Size of the underlying buffer (it grows with the largest frame written).</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>Bytes written, including the frame size prefix.</summary>
     public int Length => _length;
 

@@ -86,4 +86,16 @@ public sealed class KcatTests : IDisposable
         Assert.True(second.ExitCode == 0, second.Stderr);
         Assert.Equal("four\n", second.Stdout); // resumes from the committed offset, not from the beginning
     }
+
+    /// <summary>
+    /// With acks=1 the producer does not wait for the fsync, but consumers only see durable records (the high
+    /// watermark is the synced offset); the broker syncs in the background, so the records become visible.
+    /// </summary>
+    [Fact]
+    public void RecordsProducedWithAcks1BecomeVisibleOnceSynced()
+    {
+        var r = Kcat("-P -t quick -p 0 -K : -X acks=1", "a:1\nb:2\n");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal("a=1@0\nb=2@1\n", Consume("quick", "beginning"));
+    }
 }

@@ -71,25 +71,33 @@ public sealed partial class KafkaBroker
             {
                 var answer = new ListOffsetsResponsePartition { PartitionIndex = p.PartitionIndex, LeaderEpoch = 0 };
                 answerTopic.Partitions.Add(answer);
+                var t = _topics.Get(topic.Name);
                 var log = _topics.GetPartition(topic.Name, p.PartitionIndex);
-                if (log == null)
+                if (t == null || log == null)
                 {
                     answer.ErrorCode = ErrorCode.UnknownTopicOrPartition;
                     continue;
                 }
-                switch (p.Timestamp)
+                try
                 {
-                    case -1: // latest
-                        answer.Offset = log.LogEndOffset;
-                        break;
-                    case -2: // earliest
-                        answer.Offset = log.LogStartOffset;
-                        break;
-                    default:
-                        long? offset = log.OffsetForTimestamp(p.Timestamp);
-                        answer.Offset = offset ?? -1;
-                        answer.Timestamp = offset == null ? -1 : p.Timestamp;
-                        break;
+                    switch (p.Timestamp)
+                    {
+                        case -1: // latest: the high watermark (durable records only, for topics that sync every batch)
+                            answer.Offset = HighWatermark(t, log);
+                            break;
+                        case -2: // earliest
+                            answer.Offset = log.LogStartOffset;
+                            break;
+                        default:
+                            long? offset = log.OffsetForTimestamp(p.Timestamp);
+                            answer.Offset = offset ?? -1;
+                            answer.Timestamp = offset == null ? -1 : p.Timestamp;
+                            break;
+                    }
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    answer.ErrorCode = StorageError(e, $"list offsets of {topic.Name}-{p.PartitionIndex}");
                 }
             }
         }

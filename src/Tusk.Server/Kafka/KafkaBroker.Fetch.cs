@@ -19,7 +19,9 @@ public sealed partial class KafkaBroker
         var r = new KafkaReader(body.Span);
         var request = FetchRequest.Read(ref r, v);
         int budget = request.MaxBytes <= 0 ? _options.FetchBytesMax : Math.Min(request.MaxBytes, _options.FetchBytesMax);
-        long deadline = NowMs + Math.Clamp(request.MaxWaitMs, 0, _options.FetchWaitMsMax);
+        int waitMs = Math.Clamp(request.MaxWaitMs, 0, _options.FetchWaitMsMax);
+        long deadline = MonotonicMs + waitMs;
+        Task? timeout = null; // one timer per request, created only if the request has to wait
         while (true)
         {
             // Take the signal before reading, so an append between the read and the wait is not missed.
@@ -27,8 +29,7 @@ public sealed partial class KafkaBroker
             var parts = ReadParts(request, budget, out int total, out bool anyError);
             try
             {
-                long now = NowMs;
-                if (total >= request.MinBytes || anyError || now >= deadline || cancellationToken.IsCancellationRequested)
+                if (total >= request.MinBytes || anyError || MonotonicMs >= deadline || cancellationToken.IsCancellationRequested)
                 {
                     WriteFetchResponse(request, parts, response, v);
                     return;
@@ -38,13 +39,8 @@ public sealed partial class KafkaBroker
             {
                 ReleaseParts(parts);
             }
-            try
-            {
-                await Task.WhenAny(appended, Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, deadline - NowMs)), cancellationToken)).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            timeout ??= Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, deadline - MonotonicMs)), cancellationToken);
+            await Task.WhenAny(appended, timeout).ConfigureAwait(false);
         }
     }
 
@@ -70,35 +66,45 @@ public sealed partial class KafkaBroker
                     continue;
                 }
                 var log = t.Partitions[p.Partition];
-                int limit = Math.Min(p.PartitionMaxBytes, budget - total);
-                if (limit <= 0 && total > 0)
+                try
                 {
-                    answer.HighWatermark = log.LogEndOffset;
-                    answer.LastStableOffset = answer.HighWatermark;
+                    long highWatermark = HighWatermark(t, log);
+                    answer.HighWatermark = highWatermark;
+                    answer.LastStableOffset = highWatermark;
                     answer.LogStartOffset = log.LogStartOffset;
-                    continue;
+                    int limit = Math.Min(p.PartitionMaxBytes, budget - total);
+                    if ((limit <= 0 && total > 0) || p.FetchOffset == highWatermark)
+                    {
+                        continue; // no room left, or caught up: nothing to read, no buffer
+                    }
+                    limit = Math.Max(limit, 1);
+                    byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit, 1 << 20));
+                    parts[ti][pi].Buffer = buffer;
+                    var read = log.Read(p.FetchOffset, Math.Min(limit, buffer.Length), buffer, maxOffset: highWatermark);
+                    if (read.Error == ErrorCode.None && read.BytesWritten == 0 && read.RequiredBytes > 0 && (total == 0 || read.RequiredBytes <= limit))
+                    {
+                        // Kafka's progress rule: the first batch of the response is returned whole even if larger than the limits.
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        parts[ti][pi].Buffer = null;
+                        buffer = ArrayPool<byte>.Shared.Rent(read.RequiredBytes);
+                        parts[ti][pi].Buffer = buffer;
+                        read = log.Read(p.FetchOffset, read.RequiredBytes, buffer, maxOffset: highWatermark);
+                    }
+                    answer.ErrorCode = read.Error;
+                    answer.LogStartOffset = read.LogStartOffset;
+                    if (read.Error != ErrorCode.None)
+                    {
+                        anyError = true;
+                    }
+                    parts[ti][pi].Length = read.BytesWritten;
+                    total += read.BytesWritten;
                 }
-                limit = Math.Max(limit, 1);
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit, 1 << 20));
-                var read = log.Read(p.FetchOffset, Math.Min(limit, buffer.Length), buffer);
-                if (read.Error == ErrorCode.None && read.BytesWritten == 0 && read.RequiredBytes > 0 && (total == 0 || read.RequiredBytes <= limit))
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {
-                    // Kafka's progress rule: the first batch of the response is returned whole even if larger than the limits.
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(read.RequiredBytes);
-                    read = log.Read(p.FetchOffset, read.RequiredBytes, buffer);
-                }
-                answer.ErrorCode = read.Error;
-                answer.HighWatermark = read.HighWatermark;
-                answer.LastStableOffset = read.HighWatermark;
-                answer.LogStartOffset = read.LogStartOffset;
-                if (read.Error != ErrorCode.None)
-                {
+                    answer.ErrorCode = StorageError(e, $"fetch from {topic.Topic}-{p.Partition}");
+                    parts[ti][pi].Length = 0;
                     anyError = true;
                 }
-                parts[ti][pi].Buffer = buffer;
-                parts[ti][pi].Length = read.BytesWritten;
-                total += read.BytesWritten;
             }
         }
         return parts;

@@ -9,7 +9,8 @@ using Tusk.Streams.Groups;
 namespace Tusk.Server.Kafka;
 
 /// <summary>
-/// Hosting of the sans-I/O <see cref="GroupCoordinator"/>: every call is serialized under <c>_groupLock</c>;
+/// Hosting of the sans-I/O <see cref="GroupCoordinator"/> (driven by wall-clock time, as Kafka's coordinator is:
+/// commit timestamps are persisted and drive offset retention across restarts): every call is serialized under <c>_groupLock</c>;
 /// requests whose answer is delayed (JoinGroup, SyncGroup, OffsetCommit) wait on a task completed when the
 /// coordinator releases their reply; a tick every 100 ms drives session and rebalance timeouts. Committed
 /// offsets are written durably (fsynced) to the node's ordered key space, in the order the coordinator hands
@@ -64,11 +65,19 @@ public sealed partial class KafkaBroker
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
-                lock (_groupLock)
+                try
                 {
-                    _coordinator.Tick(NowMs);
+                    lock (_groupLock)
+                    {
+                        _coordinator.Tick(NowMs);
+                    }
+                    Drain();
                 }
-                Drain();
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Session timeouts must keep firing: log and go on with the next tick.
+                    _log($"kafka: group coordinator tick failed: {e}");
+                }
             }
         }
         catch (OperationCanceledException)
@@ -226,10 +235,11 @@ public sealed partial class KafkaBroker
                     {
                         PersistOffsets(write);
                     }
-                    catch (IOException e)
+                    catch (Exception e)
                     {
+                        // Any failure fails the commit (answered with an error), never leaves it pending.
                         _log($"kafka: could not persist committed offsets: {e.Message}");
-                        failure = ErrorCode.UnknownServerError;
+                        failure = ErrorCode.KafkaStorageError;
                     }
                     lock (_groupLock)
                     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tusk.Protocols.Kafka;
 using Tusk.Streams.Log;
 
@@ -51,10 +52,9 @@ public sealed partial class KafkaBroker
                 {
                     appendResult = log.Append(p.Records.Span, now);
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {
-                    _log($"kafka: append to {topic.Name}-{p.Index} failed: {e.Message}");
-                    answer.ErrorCode = ErrorCode.UnknownServerError;
+                    answer.ErrorCode = StorageError(e, $"append to {topic.Name}-{p.Index}");
                     answer.ErrorMessage = "the broker could not write the batch: " + e.Message;
                     continue;
                 }
@@ -70,12 +70,17 @@ public sealed partial class KafkaBroker
                     {
                         durable.Add((log, appendResult.EndOffset, answer));
                     }
+                    else if (t.Config.SyncEveryBatch || CountTowardsFlush(log, t.Config.FlushMessages))
+                    {
+                        // Not waited for (acks 0/1, or flush.messages reached): consumers see the records once synced.
+                        _ = SyncInBackgroundAsync(log, appendResult.EndOffset, $"{topic.Name}-{p.Index}");
+                    }
                 }
             }
         }
         if (appended)
         {
-            SignalAppended();
+            SignalAppended(); // topics that do not sync every batch show records at once
         }
         foreach (var (log, end, answer) in durable)
         {
@@ -83,19 +88,49 @@ public sealed partial class KafkaBroker
             {
                 await SyncerFor(log).WaitDurableAsync(end).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
                 // Not durable: the client must not take it as acknowledged.
-                _log($"kafka: fsync of {log.DirectoryPath} failed: {e.Message}");
-                answer.ErrorCode = ErrorCode.UnknownServerError;
+                answer.ErrorCode = StorageError(e, $"fsync of {log.DirectoryPath}");
                 answer.ErrorMessage = "the batch was written but could not be made durable: " + e.Message;
             }
+        }
+        if (durable.Count > 0)
+        {
+            SignalAppended(); // the high watermark moved
         }
         if (request.Acks == 0)
         {
             return false;
         }
         result.Write(response, v);
+        return true;
+    }
+
+    private async Task SyncInBackgroundAsync(PartitionLog log, long endOffset, string where)
+    {
+        try
+        {
+            await SyncerFor(log).WaitDurableAsync(endOffset).ConfigureAwait(false);
+            SignalAppended();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            StorageError(e, $"fsync of {where}");
+        }
+    }
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<PartitionLog, StrongBox<long>> _unsyncedBatches = new();
+
+    /// <summary>Counts a batch for flush.messages = N (N > 1); true when N batches have accumulated since the last flush.</summary>
+    private bool CountTowardsFlush(PartitionLog log, long flushMessages)
+    {
+        var count = _unsyncedBatches.GetValue(log, _ => new StrongBox<long>());
+        if (Interlocked.Increment(ref count.Value) < flushMessages)
+        {
+            return false;
+        }
+        Interlocked.Exchange(ref count.Value, 0);
         return true;
     }
 }

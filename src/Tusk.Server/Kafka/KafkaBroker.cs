@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Tusk.Core;
 using Tusk.Protocols.Kafka;
 using Tusk.Storage;
@@ -20,7 +19,8 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
     private readonly KafkaBrokerOptions _options;
     private readonly IClock _clock;
     private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<PartitionLog, PartitionSyncer> _syncers = new();
+    // Weak: a deleted topic's logs (and their syncers) must not be kept alive by the broker.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<PartitionLog, PartitionSyncer> _syncers = new();
     private TaskCompletionSource _appended = NewSignal();
 
     /// <summary>Creates the broker over open topics and the node's key-value store (group offsets, producer ids).</summary>
@@ -37,7 +37,11 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Wall-clock milliseconds: record timestamps, retention.</summary>
     private long NowMs => _clock.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>Monotonic milliseconds: deadlines and session timers (a wall-clock step must not expire every member).</summary>
+    private long MonotonicMs => _clock.MonotonicTicks * 1000 / _clock.TicksPerSecond;
 
     /// <inheritdoc />
     public async ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken)
@@ -94,7 +98,31 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
     /// <summary>Wakes fetches waiting for data.</summary>
     private void SignalAppended() => Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
 
-    private PartitionSyncer SyncerFor(PartitionLog log) => _syncers.GetOrAdd(log, l => new PartitionSyncer(l));
+    private PartitionSyncer SyncerFor(PartitionLog log) => _syncers.GetValue(log, l => new PartitionSyncer(l));
+
+    /// <summary>
+    /// The offset up to which consumers may read: for topics that fsync every batch, the durable offset (records
+    /// are not shown before they survive a power loss: a consumer must never commit past data a crash could
+    /// take back); otherwise the log end.
+    /// </summary>
+    private static long HighWatermark(Streams.Topics.Topic topic, PartitionLog log) =>
+        topic.Config.SyncEveryBatch ? log.SyncedOffset : log.LogEndOffset;
+
+    /// <summary>Maps a storage failure on one partition to the error code the client sees, and logs it.</summary>
+    private ErrorCode StorageError(Exception e, string where)
+    {
+        switch (e)
+        {
+            case ObjectDisposedException:
+                return ErrorCode.UnknownTopicOrPartition; // deleted while the request ran
+            case CorruptionException c:
+                _log($"kafka: CORRUPTION in {where}: {c.Message}");
+                return ErrorCode.KafkaStorageError;
+            default:
+                _log($"kafka: storage error in {where}: {e.Message}");
+                return ErrorCode.KafkaStorageError;
+        }
+    }
 
     /// <summary>Stops background work.</summary>
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Tusk.Core;
 using Tusk.Core.IO;
 using Tusk.Storage;
@@ -14,15 +15,19 @@ namespace Tusk.Server.Kafka;
 /// </summary>
 public sealed class KafkaNode : IAsyncDisposable
 {
-    /// <summary>How often retention, compaction and interval flushes run.</summary>
-    public static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(5);
+    /// <summary>How often interval flushes (flush.ms) are checked; flush.ms below it is rounded up to it.</summary>
+    public static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Retention and compaction run every this many maintenance ticks.</summary>
+    private const int CleanupEveryTicks = 5;
 
     private readonly TopicManager _topics;
     private readonly KafkaBroker _broker;
     private readonly KafkaServer _server;
     private readonly Action<string> _log;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<PartitionLog, long> _lastSyncMs = [];
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<PartitionLog, StrongBox<long>> _lastSyncMs = new();
+    private long _ticks;
     private Task? _maintenance;
 
     private KafkaNode(TopicManager topics, KafkaBroker broker, KafkaServer server, Action<string> log)
@@ -44,18 +49,22 @@ public sealed class KafkaNode : IAsyncDisposable
     {
         var topics = new TopicManager(fs, FileSystemExtensions.Join(dataDirectory, "topics"), LogOptionsFor(log), log);
         KafkaBroker? broker = null;
+        KafkaServer? server = null;
         try
         {
-            var server = new KafkaServer(listen, new LateBoundHandler(() => broker!), log: log);
-            server.Start();
+            // Bind first (the broker advertises the bound port), build the broker, only then accept connections.
+            server = new KafkaServer(listen, new LateBoundHandler(() => broker!), log: log);
+            server.Bind();
             string host = advertisedHost ?? (listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : listen.Address.ToString());
             broker = new KafkaBroker(topics, kv, new KafkaBrokerOptions { AdvertisedHost = host, AdvertisedPort = server.Port }, SystemClock.Instance, log);
+            server.StartAccepting();
             var node = new KafkaNode(topics, broker, server, log);
             node._maintenance = node.MaintainAsync();
             return node;
         }
         catch
         {
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             broker?.Dispose();
             topics.Dispose();
             throw;
@@ -83,7 +92,15 @@ public sealed class KafkaNode : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                RunMaintenance(SystemClock.Instance.UtcNow.ToUnixTimeMilliseconds());
+                try
+                {
+                    RunMaintenance(SystemClock.Instance.UtcNow.ToUnixTimeMilliseconds(), cleanup: ++_ticks % CleanupEveryTicks == 0);
+                }
+                catch (Exception e)
+                {
+                    // Keep maintaining the other partitions on the next tick; a dead loop would stop retention for good.
+                    _log($"kafka: maintenance pass failed: {e}");
+                }
             }
         }
         catch (OperationCanceledException)
@@ -91,8 +108,8 @@ public sealed class KafkaNode : IAsyncDisposable
         }
     }
 
-    /// <summary>One pass of retention, compaction and interval flushes over every partition.</summary>
-    public void RunMaintenance(long nowMs)
+    /// <summary>One pass of interval flushes and (when <paramref name="cleanup"/>) retention and compaction over every partition.</summary>
+    public void RunMaintenance(long nowMs, bool cleanup = true)
     {
         foreach (var topic in _topics.Topics)
         {
@@ -100,22 +117,22 @@ public sealed class KafkaNode : IAsyncDisposable
             {
                 try
                 {
-                    if (topic.Config.CleanupPolicy == "compact")
+                    if (cleanup && topic.Config.CleanupPolicy == "compact")
                     {
                         log.Compact(nowMs);
                     }
-                    else
+                    else if (cleanup)
                     {
                         log.ApplyRetention(nowMs);
                     }
-                    if (!topic.Config.SyncEveryBatch && log.SyncedOffset < log.LogEndOffset
-                        && nowMs - _lastSyncMs.GetValueOrDefault(log) >= topic.Config.FlushMs)
+                    var lastSync = _lastSyncMs.GetValue(log, _ => new StrongBox<long>(nowMs));
+                    if (!topic.Config.SyncEveryBatch && log.SyncedOffset < log.LogEndOffset && nowMs - lastSync.Value >= topic.Config.FlushMs)
                     {
                         log.Sync();
-                        _lastSyncMs[log] = nowMs;
+                        lastSync.Value = nowMs;
                     }
                 }
-                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
                 {
                     _log($"kafka: maintenance of {log.DirectoryPath} failed: {e.Message}");
                 }

@@ -1,3 +1,4 @@
+// lint: allow Task.Delay — the listener's back-off after a failed accept (a host, not a core).
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
@@ -41,6 +42,8 @@ public sealed class KafkaServerOptions
 /// </summary>
 public sealed class KafkaServer : IAsyncDisposable
 {
+    private const int ResponseBufferBytes = 64 << 10;
+    private const int ResponseBufferBytesRetained = 1 << 20;
     private readonly IPEndPoint _endpoint;
     private readonly IKafkaRequestHandler _handler;
     private readonly KafkaServerOptions _options;
@@ -63,15 +66,31 @@ public sealed class KafkaServer : IAsyncDisposable
     /// <summary>The port actually bound (useful with port 0).</summary>
     public int Port { get; private set; }
 
-    /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the address is taken.</summary>
-    public void Start()
+    /// <summary>
+    /// Binds the listening socket (so <see cref="Port"/> is known) without accepting yet: connections wait in the
+    /// backlog until <see cref="StartAccepting"/>. Throws <see cref="SocketException"/> when the address is taken.
+    /// </summary>
+    public void Bind()
     {
         _listener = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(_endpoint);
         _listener.Listen(512);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Starts serving connections (after <see cref="Bind"/>).</summary>
+    public void StartAccepting()
+    {
+        Tusk.Core.Invariant.Check(_listener != null, "StartAccepting before Bind");
         _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>Binds and starts accepting.</summary>
+    public void Start()
+    {
+        Bind();
+        StartAccepting();
     }
 
     private async Task AcceptLoopAsync()
@@ -90,6 +109,15 @@ public sealed class KafkaServer : IAsyncDisposable
             catch (SocketException e)
             {
                 _log($"kafka: accept failed: {e.Message}");
+                // Persistent failures (too many open files) must not spin the CPU: back off briefly.
+                try
+                {
+                    await Task.Delay(100, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
             if (Interlocked.Increment(ref _open) > _options.ConnectionsMax)
@@ -113,7 +141,7 @@ public sealed class KafkaServer : IAsyncDisposable
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
         var client = new ClientInfo("/" + ((socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown"));
-        var writer = new KafkaWriter(64 << 10);
+        var writer = new KafkaWriter(ResponseBufferBytes);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 << 10));
         try
@@ -125,6 +153,10 @@ public sealed class KafkaServer : IAsyncDisposable
                 while (TryReadFrame(ref buffer, out ReadOnlySequence<byte> frame, remote))
                 {
                     await HandleFrameAsync(frame, writer, stream, client).ConfigureAwait(false);
+                    if (writer.Capacity > ResponseBufferBytesRetained)
+                    {
+                        writer = new KafkaWriter(ResponseBufferBytes); // don't keep a large fetch's buffer per idle connection
+                    }
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
@@ -139,6 +171,10 @@ public sealed class KafkaServer : IAsyncDisposable
         catch (KafkaProtocolException e)
         {
             _log($"kafka: closing connection from {remote}: malformed request: {e.Message}");
+        }
+        catch (Tusk.Core.CorruptionException e)
+        {
+            _log($"kafka: closing connection from {remote}: {e.Message}");
         }
         catch (IOException)
         {
