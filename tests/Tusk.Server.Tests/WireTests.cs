@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using Tusk.Cli.Tests;
+using Tusk.Protocols.Kafka;
+using Xunit;
+
+namespace Tusk.Server.Tests;
+
+/// <summary>
+/// Hostile and damaged input on the wire, against a real broker: a malformed frame or an oversized one closes
+/// only that connection while others keep being served; a batch with a bad CRC is refused with CORRUPT_MESSAGE
+/// and nothing is stored; an ApiVersions version the broker lacks gets the protocol's fallback answer.
+/// </summary>
+public sealed class WireTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly BrokerProcess _broker;
+
+    public WireTests()
+    {
+        _broker = BrokerProcess.Start(_dir.Sub("data"));
+    }
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        _dir.Dispose();
+    }
+
+    private TcpClient Connect()
+    {
+        var c = new TcpClient();
+        c.Connect("127.0.0.1", _broker.Port);
+        c.ReceiveTimeout = 10_000;
+        return c;
+    }
+
+    private static byte[] Request(ApiKey key, short version, int correlationId, Action<KafkaWriter> body)
+    {
+        var w = new KafkaWriter();
+        w.WriteInt16((short)key);
+        w.WriteInt16(version);
+        w.WriteInt32(correlationId);
+        w.WriteNullableString("wire-test");
+        body(w);
+        return w.FinishFrame().ToArray();
+    }
+
+    private static byte[] ReadFrame(NetworkStream s)
+    {
+        var size = new byte[4];
+        s.ReadExactly(size);
+        var payload = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
+        s.ReadExactly(payload);
+        return payload;
+    }
+
+    private static bool IsClosedByPeer(NetworkStream s)
+    {
+        try
+        {
+            var b = new byte[1];
+            return s.Read(b, 0, 1) == 0;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private void AssertStillServing()
+    {
+        var r = Client.Kcat(_broker.Bootstrap, "-P -t alive -p 0", "still here\n");
+        Assert.True(r.ExitCode == 0, $"the broker stopped serving others: {r.Stderr}\n{_broker.Output}");
+    }
+
+    [Fact]
+    public void AGarbageFrameClosesOnlyThatConnection()
+    {
+        using var bad = Connect();
+        var s = bad.GetStream();
+        var garbage = new byte[16];
+        BinaryPrimitives.WriteInt32BigEndian(garbage, 12);
+        garbage.AsSpan(4).Fill(0xEE); // api key -4370: no such API
+        s.Write(garbage);
+        Assert.True(IsClosedByPeer(s), "a malformed request did not close its connection");
+        AssertStillServing();
+    }
+
+    [Fact]
+    public void AnOversizedFrameIsRefusedWithoutReadingIt()
+    {
+        using var bad = Connect();
+        var s = bad.GetStream();
+        var header = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, int.MaxValue);
+        s.Write(header);
+        Assert.True(IsClosedByPeer(s), "a 2 GiB frame announcement did not close the connection");
+        AssertStillServing();
+    }
+
+    [Fact]
+    public void ABatchWithABadCrcIsRefusedWithCorruptMessage()
+    {
+        AssertStillServing(); // creates the topic "alive" with one record
+        var builder = new RecordBatchBuilder();
+        builder.Append(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes("damaged"));
+        byte[] batch = builder.Build();
+        batch[^1] ^= 0x40; // a flipped bit in the record bytes: the CRC no longer matches
+        var produce = new ProduceRequest { Acks = -1, TimeoutMs = 5000 };
+        produce.Topics.Add(new ProduceRequestTopic
+        {
+            Name = "alive",
+            Partitions = [new ProduceRequestPartition { Index = 0, Records = batch }],
+        });
+        using var client = Connect();
+        var s = client.GetStream();
+        s.Write(Request(ApiKey.Produce, 7, 42, produce.Write7));
+        var frame = ReadFrame(s);
+        var r = new KafkaReader(frame);
+        Assert.Equal(42, r.ReadInt32());
+        var response = ProduceResponse.Read(ref r, 7);
+        Assert.Equal(ErrorCode.CorruptMessage, response.Topics[0].Partitions[0].ErrorCode);
+        var consumed = Client.Kcat(_broker.Bootstrap, "-C -t alive -p 0 -o beginning -e -q -f %s\\n");
+        Assert.Equal("still here\n", consumed.Stdout); // the damaged batch was not stored
+    }
+
+    [Fact]
+    public void ApiVersionsFromANewerClientGetsTheFallbackAnswer()
+    {
+        using var client = Connect();
+        var s = client.GetStream();
+        s.Write(Request(ApiKey.ApiVersions, 3, 7, w =>
+        {
+            w.WriteInt8(0); // flexible v3 body: empty tagged fields after the header's own tag buffer
+        }));
+        var frame = ReadFrame(s);
+        var r = new KafkaReader(frame);
+        Assert.Equal(7, r.ReadInt32());
+        var response = ApiVersionsResponse.Read(ref r, 0);
+        Assert.Equal(ErrorCode.UnsupportedVersion, response.ErrorCode);
+        Assert.Contains(response.ApiKeys, k => k.ApiKey == ApiKey.ApiVersions && k.MaxVersion == 2);
+    }
+}
+
+internal static class ProduceRequestExtensions
+{
+    /// <summary>Writes the request body at version 7 (a method group for <c>Request</c>).</summary>
+    public static void Write7(this ProduceRequest request, KafkaWriter w) => request.Write(w, 7);
+}
