@@ -82,17 +82,32 @@ public sealed partial class KafkaBroker
         {
             SignalAppended(); // topics that do not sync every batch show records at once
         }
-        foreach (var (log, end, answer) in durable)
+        // Wait for every partition's fsync at once: a request naming several partitions pays for one round of
+        // fsyncs, not one after another.
+        var waits = new Task[durable.Count];
+        for (int i = 0; i < durable.Count; i++)
         {
-            try
-            {
-                await SyncerFor(log).WaitDurableAsync(end).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            waits[i] = SyncerFor(durable[i].Log).WaitDurableAsync(durable[i].EndOffset).AsTask();
+        }
+        try
+        {
+            await Task.WhenAll(waits).ConfigureAwait(false);
+        }
+        catch (Exception) when (waits.Any(w => w.IsFaulted))
+        {
+            // Handled per partition below.
+        }
+        for (int i = 0; i < durable.Count; i++)
+        {
+            if (waits[i].Exception?.GetBaseException() is { } e && e is IOException or ObjectDisposedException)
             {
                 // Not durable: the client must not take it as acknowledged.
-                answer.ErrorCode = StorageError(e, $"fsync of {log.DirectoryPath}");
-                answer.ErrorMessage = "the batch was written but could not be made durable: " + e.Message;
+                durable[i].Answer.ErrorCode = StorageError(e, $"fsync of {durable[i].Log.DirectoryPath}");
+                durable[i].Answer.ErrorMessage = "the batch was written but could not be made durable: " + e.Message;
+            }
+            else if (waits[i].IsFaulted)
+            {
+                throw waits[i].Exception!.GetBaseException();
             }
         }
         if (durable.Count > 0)

@@ -43,7 +43,7 @@ public sealed class KafkaServerOptions
 public sealed class KafkaServer : IAsyncDisposable
 {
     private const int ResponseBufferBytes = 64 << 10;
-    private const int ResponseBufferBytesRetained = 1 << 20;
+    private const int ResponseBufferBytesRetained = 8 << 20; // covers typical fetch responses; beyond it the buffer is dropped (bounded memory per idle connection)
     private readonly IPEndPoint _endpoint;
     private readonly IKafkaRequestHandler _handler;
     private readonly KafkaServerOptions _options;
