@@ -1,5 +1,7 @@
 // lint: allow Task.Delay — the listener's back-off after a failed accept (a host, not a core).
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -42,6 +44,9 @@ public sealed class KafkaServerOptions
 /// </summary>
 public sealed class KafkaServer : IAsyncDisposable
 {
+    /// <summary>Produce requests of one connection in flight at once (their answers wait for fsync in parallel).</summary>
+    public const int PipelineDepthMax = 4;
+
     private const int ResponseBufferBytes = 64 << 10;
     private const int ResponseBufferBytesRetained = 8 << 20; // covers typical fetch responses; beyond it the buffer is dropped (bounded memory per idle connection)
     private readonly IPEndPoint _endpoint;
@@ -137,31 +142,63 @@ public sealed class KafkaServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Serves one connection. Responses leave in request order. Consecutive Produce requests are pipelined: each
+    /// starts at once (its appends run synchronously, in request order) and its answer waits for its fsync while
+    /// the next request is already read, up to <see cref="PipelineDepthMax"/> at a time. Any other request first
+    /// waits until every earlier one has completed and then runs alone, as Kafka's one-request-at-a-time rule
+    /// has it (a parked JoinGroup or a long-polling Fetch stops the connection's reading).
+    /// </summary>
     private async Task ServeAsync(Socket socket)
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
         var client = new ClientInfo("/" + ((socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown"));
-        var writer = new KafkaWriter(ResponseBufferBytes);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 << 10));
+        var responses = Channel.CreateBounded<Task<KafkaWriter?>>(new BoundedChannelOptions(PipelineDepthMax)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        var writers = new ConcurrentQueue<KafkaWriter>();
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var sender = SendResponsesAsync(responses.Reader, stream, writers);
+        // When sending ends (a handler failed, the client went away), stop reading this connection too.
+        _ = sender.ContinueWith(_ => connection.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var inflight = new List<Task<KafkaWriter?>>();
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (!connection.IsCancellationRequested)
             {
-                ReadResult result = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
+                ReadResult result = await reader.ReadAsync(connection.Token).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 while (TryReadFrame(ref buffer, out ReadOnlySequence<byte> frame, remote))
                 {
-                    await HandleFrameAsync(frame, writer, stream, client).ConfigureAwait(false);
-                    if (writer.Capacity > ResponseBufferBytesRetained)
+                    var (request, header, headerLength) = CopyRequest(frame);
+                    var writer = writers.TryDequeue(out var w) ? w : new KafkaWriter(ResponseBufferBytes);
+                    if (header.ApiKey == ApiKey.Produce)
                     {
-                        writer = new KafkaWriter(ResponseBufferBytes); // don't keep a large fetch's buffer per idle connection
+                        var task = HandleRequestAsync(request, header, headerLength, writer, client);
+                        inflight.Add(task);
+                        await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
                     }
+                    else
+                    {
+                        if (inflight.Count > 0)
+                        {
+                            await Task.WhenAll(inflight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+                            inflight.Clear();
+                        }
+                        var task = HandleRequestAsync(request, header, headerLength, writer, client);
+                        await task.ConfigureAwait(false);
+                        await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
+                    }
+                    inflight.RemoveAll(t => t.IsCompleted);
                 }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
-                    return;
+                    break;
                 }
             }
         }
@@ -183,14 +220,94 @@ public sealed class KafkaServer : IAsyncDisposable
         catch (SocketException)
         {
         }
+        catch (ChannelClosedException)
+        {
+        }
         catch (Exception e)
         {
             _log($"kafka: closing connection from {remote} after an internal error: {e}");
         }
         finally
         {
+            responses.Writer.TryComplete();
+            try
+            {
+                await sender.ConfigureAwait(false);
+            }
+            catch (KafkaProtocolException e)
+            {
+                _log($"kafka: closing connection from {remote}: malformed request: {e.Message}");
+            }
+            catch (Tusk.Core.CorruptionException e)
+            {
+                _log($"kafka: closing connection from {remote}: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or ChannelClosedException)
+            {
+                // the connection is closing anyway
+            }
+            catch (Exception e)
+            {
+                _log($"kafka: closing connection from {remote} after an internal error: {e}");
+            }
             await reader.CompleteAsync().ConfigureAwait(false);
             Interlocked.Decrement(ref _open);
+        }
+    }
+
+    /// <summary>Writes responses in request order as their handlers finish; a failed handler closes the connection.</summary>
+    private async Task SendResponsesAsync(ChannelReader<Task<KafkaWriter?>> responses, NetworkStream stream, ConcurrentQueue<KafkaWriter> writers)
+    {
+        await foreach (var task in responses.ReadAllAsync().ConfigureAwait(false))
+        {
+            KafkaWriter? writer = await task.ConfigureAwait(false); // a handler exception ends the connection
+            if (writer == null)
+            {
+                continue;
+            }
+            await stream.WriteAsync(writer.FinishFrame(), _stop.Token).ConfigureAwait(false);
+            if (writer.Capacity <= ResponseBufferBytesRetained && writers.Count < PipelineDepthMax + 1)
+            {
+                writers.Enqueue(writer); // reuse; an oversized buffer is dropped (bounded memory per idle connection)
+            }
+        }
+    }
+
+    /// <summary>Copies a frame out of the pipe (the pipe's memory is reused) and reads its header.</summary>
+    private static (RentedRequest Request, RequestHeader Header, int HeaderLength) CopyRequest(ReadOnlySequence<byte> frame)
+    {
+        int length = (int)frame.Length;
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            frame.CopyTo(rented);
+            var r = new KafkaReader(rented.AsSpan(0, length));
+            var header = RequestHeader.Read(ref r);
+            return (new RentedRequest(rented, length), header, r.Position);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
+        }
+    }
+
+    private readonly record struct RentedRequest(byte[] Buffer, int Length);
+
+    /// <summary>Runs one request into its own response writer; null when the protocol sends no response.</summary>
+    private async Task<KafkaWriter?> HandleRequestAsync(RentedRequest request, RequestHeader header, int headerLength, KafkaWriter writer, ClientInfo client)
+    {
+        try
+        {
+            writer.Reset();
+            writer.WriteInt32(header.CorrelationId);
+            var body = request.Buffer.AsMemory(headerLength, request.Length - headerLength);
+            bool respond = await _handler.HandleAsync(header, body, writer, client, _stop.Token).ConfigureAwait(false);
+            return respond ? writer : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(request.Buffer);
         }
     }
 
@@ -215,35 +332,6 @@ public sealed class KafkaServer : IAsyncDisposable
         frame = buffer.Slice(4, size);
         buffer = buffer.Slice(4 + size);
         return true;
-    }
-
-    private async Task HandleFrameAsync(ReadOnlySequence<byte> frame, KafkaWriter writer, NetworkStream stream, ClientInfo client)
-    {
-        int length = (int)frame.Length;
-        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            frame.CopyTo(rented);
-            var memory = rented.AsMemory(0, length);
-            RequestHeader header;
-            int headerLength;
-            {
-                var r = new KafkaReader(memory.Span);
-                header = RequestHeader.Read(ref r);
-                headerLength = r.Position;
-            }
-            writer.Reset();
-            writer.WriteInt32(header.CorrelationId);
-            bool respond = await _handler.HandleAsync(header, memory[headerLength..], writer, client, _stop.Token).ConfigureAwait(false);
-            if (respond)
-            {
-                await stream.WriteAsync(writer.FinishFrame(), _stop.Token).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     /// <summary>Stops accepting, closes connections, waits for their loops.</summary>
