@@ -126,6 +126,49 @@ public sealed class WireTests : IDisposable
         Assert.Equal("still here\n", consumed.Stdout); // the damaged batch was not stored
     }
 
+    /// <summary>
+    /// Produce requests sent back to back on one connection (pipelined) are answered in request order, each
+    /// batch at the next offsets, and a request of another kind after them still sees all of them.
+    /// </summary>
+    [Fact]
+    public void PipelinedProducesAreAnsweredInOrderWithConsecutiveOffsets()
+    {
+        AssertStillServing(); // creates "alive" with one record at offset 0
+        using var client = Connect();
+        var s = client.GetStream();
+        const int requests = 6;
+        for (int i = 0; i < requests; i++)
+        {
+            var builder = new RecordBatchBuilder();
+            builder.Append(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes($"p{i}"));
+            builder.Append(1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes($"q{i}"));
+            var produce = new ProduceRequest { Acks = -1, TimeoutMs = 5000 };
+            produce.Topics.Add(new ProduceRequestTopic
+            {
+                Name = "alive",
+                Partitions = [new ProduceRequestPartition { Index = 0, Records = builder.Build() }],
+            });
+            s.Write(Request(ApiKey.Produce, 7, 100 + i, produce.Write7)); // no waiting between requests
+        }
+        s.Write(Request(ApiKey.ListOffsets, 1, 999, w =>
+        {
+            var list = new ListOffsetsRequest();
+            list.Topics.Add(new ListOffsetsRequestTopic { Name = "alive", Partitions = [new ListOffsetsRequestPartition { PartitionIndex = 0, Timestamp = -1 }] });
+            list.Write(w, 1);
+        }));
+        for (int i = 0; i < requests; i++)
+        {
+            var r = new KafkaReader(ReadFrame(s));
+            Assert.Equal(100 + i, r.ReadInt32());
+            var answer = ProduceResponse.Read(ref r, 7).Topics[0].Partitions[0];
+            Assert.Equal(ErrorCode.None, answer.ErrorCode);
+            Assert.Equal(1 + 2L * i, answer.BaseOffset);
+        }
+        var last = new KafkaReader(ReadFrame(s));
+        Assert.Equal(999, last.ReadInt32());
+        Assert.Equal(1 + 2L * requests, ListOffsetsResponse.Read(ref last, 1).Topics[0].Partitions[0].Offset);
+    }
+
     [Fact]
     public void ApiVersionsFromANewerClientGetsTheFallbackAnswer()
     {
