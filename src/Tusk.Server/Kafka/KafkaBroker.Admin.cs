@@ -141,6 +141,10 @@ public sealed partial class KafkaBroker
         {
             var (error, _) = _topics.Delete(name);
             result.Responses.Add(new DeleteTopicsResult(name, error));
+            if (error == ErrorCode.None)
+            {
+                ForgetCommittedOffsets(name);
+            }
         }
         result.Write(response, v);
     }

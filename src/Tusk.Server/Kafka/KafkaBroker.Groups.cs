@@ -183,6 +183,16 @@ public sealed partial class KafkaBroker
         }
     }
 
+    /// <summary>Drops (durably) every group's committed offsets for a deleted topic.</summary>
+    private void ForgetCommittedOffsets(string topic)
+    {
+        lock (_groupLock)
+        {
+            _coordinator.DeleteTopicOffsets(topic, NowMs);
+        }
+        Drain();
+    }
+
     /// <summary>Hands a request to the coordinator with a fresh id and waits for its reply.</summary>
     private async Task<GroupReply> ParkAsync(Action<long> submit, CancellationToken cancellationToken)
     {

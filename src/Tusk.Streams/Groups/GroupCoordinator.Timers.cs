@@ -197,6 +197,30 @@ public sealed partial class GroupCoordinator
         StartWrite(group, records, requestId: null, response: null, accepted: []);
     }
 
+    /// <summary>
+    /// Forgets every group's committed offsets for a deleted topic, so a topic recreated under the same name
+    /// starts from the groups' reset policy instead of offsets beyond its log. The tombstones come out through
+    /// <see cref="TakeOffsetsToPersist"/> like any other offset write (no reply is attached to them).
+    /// </summary>
+    public void DeleteTopicOffsets(string topic, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        Advance(nowMs);
+        foreach (var group in _groups.Values)
+        {
+            List<OffsetRecord>? records = null;
+            foreach (var key in group.Offsets.Keys.Where(k => k.Topic == topic).ToList())
+            {
+                group.Offsets.Remove(key);
+                (records ??= []).Add(new OffsetRecord(group.GroupId, key.Topic, key.Partition, null));
+            }
+            if (records != null)
+            {
+                StartWrite(group, records, requestId: null, response: null, accepted: []);
+            }
+        }
+    }
+
     private long RetentionExpiry(Group group, CommittedOffset offset) =>
         Math.Max(group.StateSinceMs, offset.CommitTimestampMs) + _options.OffsetsRetentionMs;
 

@@ -198,7 +198,7 @@ internal sealed class CoordinatorDriver
         return id;
     }
 
-    private void Drain()
+    public void Drain()
     {
         foreach (var reply in Coordinator.TakeResponses())
         {

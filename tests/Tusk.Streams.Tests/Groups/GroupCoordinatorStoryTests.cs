@@ -199,6 +199,26 @@ public sealed class GroupCoordinatorStoryTests
         Assert.Equal(13, d.Fetch(G, "t", 0).CommittedOffset);
     }
 
+    /// <summary>A deleted topic's offsets vanish from every group, durably (tombstones), and other topics' stay.</summary>
+    [Fact]
+    public void DeletingATopicForgetsItsCommittedOffsetsInEveryGroup()
+    {
+        var d = new CoordinatorDriver();
+        d.SendCommit("g1", -1, "", "gone", 0, 10);
+        d.SendCommit("g1", -1, "", "kept", 0, 20);
+        d.SendCommit("g2", -1, "", "gone", 1, 30);
+        d.PersistAll();
+        d.Coordinator.DeleteTopicOffsets("gone", d.NowMs);
+        d.Drain();
+        var tombstones = d.ToPersist.SelectMany(w => w.Records).ToList();
+        Assert.Equal(2, tombstones.Count);
+        Assert.All(tombstones, r => Assert.True(r.Topic == "gone" && r.Value == null));
+        d.PersistAll();
+        Assert.Equal(-1, d.Fetch("g1", "gone", 0).CommittedOffset);
+        Assert.Equal(-1, d.Fetch("g2", "gone", 1).CommittedOffset);
+        Assert.Equal(20, d.Fetch("g1", "kept", 0).CommittedOffset);
+    }
+
     [Fact]
     public void SimpleConsumersCommitWithoutAGroupAndFailedWritesApplyNothing()
     {
