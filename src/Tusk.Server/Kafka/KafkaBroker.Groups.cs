@@ -238,28 +238,33 @@ public sealed partial class KafkaBroker
                 {
                     return;
                 }
-                foreach (var write in writes)
+                if (writes.Count > 0)
                 {
+                    // One durable batch (one fsync) for every write taken in this pass, in hand-out order: a later
+                    // write to the same partition comes later in the batch, so the higher commit id wins.
                     ErrorCode? failure = null;
                     try
                     {
-                        PersistOffsets(write);
+                        PersistOffsets(writes);
                     }
                     catch (Exception e)
                     {
-                        // Any failure fails the commit (answered with an error), never leaves it pending.
+                        // Any failure fails the commits (answered with an error), never leaves them pending.
                         _log($"kafka: could not persist committed offsets: {e.Message}");
                         failure = ErrorCode.KafkaStorageError;
                     }
                     lock (_groupLock)
                     {
-                        if (failure is { } error)
+                        foreach (var write in writes)
                         {
-                            _coordinator.FailCommit(write.CommitId, error, NowMs);
-                        }
-                        else
-                        {
-                            _coordinator.CompleteCommit(write.CommitId, NowMs);
+                            if (failure is { } error)
+                            {
+                                _coordinator.FailCommit(write.CommitId, error, NowMs);
+                            }
+                            else
+                            {
+                                _coordinator.CompleteCommit(write.CommitId, NowMs);
+                            }
                         }
                     }
                 }
@@ -270,10 +275,10 @@ public sealed partial class KafkaBroker
     private static byte[] OffsetKey(string group, string topic, int partition) =>
         TupleEncoding.Pack("kafka", "offsets", group, topic, (long)partition);
 
-    private void PersistOffsets(OffsetWrite write)
+    private void PersistOffsets(IReadOnlyList<OffsetWrite> writes)
     {
         var batch = new WriteBatch();
-        foreach (var record in write.Records)
+        foreach (var record in writes.SelectMany(w => w.Records))
         {
             byte[] key = OffsetKey(record.GroupId, record.Topic, record.Partition);
             if (record.Value is not { } value)
