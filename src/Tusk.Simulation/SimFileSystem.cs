@@ -463,6 +463,8 @@ public sealed class SimFileSystem : IFileSystem
         }
     }
 
+    private static bool IsRoot(string normalized) => normalized == RelativeRoot || normalized == AbsoluteRoot;
+
     /// <inheritdoc />
     public IReadOnlyList<string> ListDirectories(string directory)
     {
@@ -474,7 +476,7 @@ public sealed class SimFileSystem : IFileSystem
             var names = new List<string>();
             foreach (string path in _directories.Keys)
             {
-                if (path != normalized && Split(path).Parent == normalized)
+                if (path != normalized && !IsRoot(path) && Split(path).Parent == normalized)
                 {
                     names.Add(Split(path).Name);
                 }
@@ -495,7 +497,7 @@ public sealed class SimFileSystem : IFileSystem
             {
                 return;
             }
-            if (state.Current.Count > 0 || _directories.Keys.Any(p => p != normalized && Split(p).Parent == normalized))
+            if (state.Current.Count > 0 || _directories.Keys.Any(p => p != normalized && !IsRoot(p) && Split(p).Parent == normalized))
             {
                 throw new IOException($"cannot delete directory {normalized}: it is not empty");
             }

@@ -128,13 +128,26 @@ public sealed class TopicManager : IDisposable
                 return (ErrorCode.None, null);
             }
             var logs = new List<PartitionLog>();
-            for (int p = 0; p < partitions; p++)
+            try
             {
-                logs.Add(OpenPartition(name, p, config));
+                for (int p = 0; p < partitions; p++)
+                {
+                    logs.Add(OpenPartition(name, p, config));
+                }
+                var next = new Dictionary<string, Topic>(_topics, StringComparer.Ordinal) { [name] = new Topic(name, config, logs) };
+                Save(next, []);
+                Volatile.Write(ref _topics, next);
             }
-            var next = new Dictionary<string, Topic>(_topics, StringComparer.Ordinal) { [name] = new Topic(name, config, logs) };
-            Save(next, []);
-            Volatile.Write(ref _topics, next);
+            catch (IOException e)
+            {
+                // Not recorded in topics.meta: close what was opened; the directories are reused if created again.
+                foreach (var log in logs)
+                {
+                    log.Dispose();
+                }
+                _log($"creating topic {name} failed: {e.Message}");
+                return (ErrorCode.KafkaStorageError, $"the broker could not create topic '{name}': {e.Message}");
+            }
             _log($"created topic {name} with {partitions} partition(s)");
             return (ErrorCode.None, null);
         }
@@ -159,13 +172,25 @@ public sealed class TopicManager : IDisposable
                 return (ErrorCode.None, null);
             }
             var logs = new List<PartitionLog>(topic.Partitions);
-            for (int p = topic.Partitions.Count; p < newCount; p++)
+            try
             {
-                logs.Add(OpenPartition(name, p, topic.Config));
+                for (int p = topic.Partitions.Count; p < newCount; p++)
+                {
+                    logs.Add(OpenPartition(name, p, topic.Config));
+                }
+                var next = new Dictionary<string, Topic>(_topics, StringComparer.Ordinal) { [name] = new Topic(name, topic.Config, logs) };
+                Save(next, []);
+                Volatile.Write(ref _topics, next);
             }
-            var next = new Dictionary<string, Topic>(_topics, StringComparer.Ordinal) { [name] = new Topic(name, topic.Config, logs) };
-            Save(next, []);
-            Volatile.Write(ref _topics, next);
+            catch (IOException e)
+            {
+                foreach (var log in logs.Skip(topic.Partitions.Count))
+                {
+                    log.Dispose();
+                }
+                _log($"adding partitions to {name} failed: {e.Message}");
+                return (ErrorCode.KafkaStorageError, $"the broker could not add partitions to '{name}': {e.Message}");
+            }
             return (ErrorCode.None, null);
         }
     }
