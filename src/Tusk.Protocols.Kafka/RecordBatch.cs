@@ -129,19 +129,32 @@ public readonly ref struct RecordBatch
     internal const int TransactionalFlag = 0x10;
     internal const int ControlFlag = 0x20;
 
-    internal const int BaseOffsetAt = 0;
-    internal const int BatchLengthAt = 8;
-    internal const int PartitionLeaderEpochAt = 12;
-    internal const int MagicAt = 16;
-    internal const int CrcAt = 17;
-    internal const int AttributesAt = 21;
-    internal const int LastOffsetDeltaAt = 23;
-    internal const int BaseTimestampAt = 27;
-    internal const int MaxTimestampAt = 35;
-    internal const int ProducerIdAt = 43;
-    internal const int ProducerEpochAt = 51;
-    internal const int BaseSequenceAt = 53;
-    internal const int RecordCountAt = 57;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int BaseOffsetAt = 0;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int BatchLengthAt = 8;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int PartitionLeaderEpochAt = 12;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int MagicAt = 16;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int CrcAt = 17;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int AttributesAt = 21;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int LastOffsetDeltaAt = 23;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int BaseTimestampAt = 27;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int MaxTimestampAt = 35;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int ProducerIdAt = 43;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int ProducerEpochAt = 51;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int BaseSequenceAt = 53;
+    /// <summary>Byte offset of the field in the batch header.</summary>
+    public const int RecordCountAt = 57;
 
     // Invariant: _bytes holds exactly one batch whose header passed TryParseHeader (or is empty for default).
     private readonly ReadOnlySpan<byte> _bytes;
@@ -284,6 +297,16 @@ public readonly ref struct RecordBatch
         }
         error = "";
         return true;
+    }
+
+    /// <summary>
+    /// Decodes the 61 header bytes as they are, without validating them (for callers that validate on their own
+    /// terms, such as recovery telling a torn tail from damage). Throws when fewer than 61 bytes are given.
+    /// </summary>
+    public static RecordBatchHeader ReadHeader(ReadOnlySpan<byte> bytes)
+    {
+        CheckHeaderPresent(bytes);
+        return DecodeHeader(bytes);
     }
 
     private static RecordBatchHeader DecodeHeader(ReadOnlySpan<byte> b) => new()

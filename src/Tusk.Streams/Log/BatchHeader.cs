@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Tusk.Core;
+using Tusk.Protocols.Kafka;
 
 namespace Tusk.Streams.Log;
 
@@ -21,30 +22,31 @@ namespace Tusk.Streams.Log;
 /// 57 records count int32
 /// 61 records
 /// </code>
-/// A plain value parsed from a span; it owns nothing. A colleague's <c>RecordBatch</c> view in
-/// Tusk.Protocols.Kafka will cover the same ground; this internal copy keeps the log independent of it.
+/// A plain value parsed from a span; it owns nothing. The layout and the decoding are the protocol library's
+/// (<see cref="RecordBatch"/>); this type adds what the log needs on top: derived offsets, sequence arithmetic,
+/// and a CRC check that reports a mismatch instead of throwing when the length field is damaged.
 /// </summary>
 internal readonly struct BatchHeader
 {
-    public const int BaseOffsetAt = 0;
-    public const int BatchLengthAt = 8;
-    public const int PartitionLeaderEpochAt = 12;
-    public const int MagicAt = 16;
-    public const int CrcAt = 17;
-    public const int AttributesAt = 21;
-    public const int LastOffsetDeltaAt = 23;
-    public const int BaseTimestampAt = 27;
-    public const int MaxTimestampAt = 35;
-    public const int ProducerIdAt = 43;
-    public const int ProducerEpochAt = 51;
-    public const int BaseSequenceAt = 53;
-    public const int RecordCountAt = 57;
+    public const int BaseOffsetAt = RecordBatch.BaseOffsetAt;
+    public const int BatchLengthAt = RecordBatch.BatchLengthAt;
+    public const int PartitionLeaderEpochAt = RecordBatch.PartitionLeaderEpochAt;
+    public const int MagicAt = RecordBatch.MagicAt;
+    public const int CrcAt = RecordBatch.CrcAt;
+    public const int AttributesAt = RecordBatch.AttributesAt;
+    public const int LastOffsetDeltaAt = RecordBatch.LastOffsetDeltaAt;
+    public const int BaseTimestampAt = RecordBatch.BaseTimestampAt;
+    public const int MaxTimestampAt = RecordBatch.MaxTimestampAt;
+    public const int ProducerIdAt = RecordBatch.ProducerIdAt;
+    public const int ProducerEpochAt = RecordBatch.ProducerEpochAt;
+    public const int BaseSequenceAt = RecordBatch.BaseSequenceAt;
+    public const int RecordCountAt = RecordBatch.RecordCountAt;
 
     /// <summary>Bytes of the header up to the first record.</summary>
-    public const int HeaderBytes = 61;
+    public const int HeaderBytes = RecordBatch.HeaderBytes;
 
     /// <summary>baseOffset + batchLength: the bytes not counted by batchLength.</summary>
-    public const int LogOverheadBytes = 12;
+    public const int LogOverheadBytes = RecordBatch.LogOverheadBytes;
 
     /// <summary>Smallest legal batchLength (a header with no records).</summary>
     public const int BatchLengthMin = HeaderBytes - LogOverheadBytes;
@@ -99,21 +101,22 @@ internal readonly struct BatchHeader
     public static BatchHeader Read(ReadOnlySpan<byte> batch)
     {
         Invariant.Check(batch.Length >= HeaderBytes, "a batch header needs 61 bytes");
+        var h = RecordBatch.ReadHeader(batch);
         return new BatchHeader
         {
-            BaseOffset = BinaryPrimitives.ReadInt64BigEndian(batch[BaseOffsetAt..]),
-            BatchLength = BinaryPrimitives.ReadInt32BigEndian(batch[BatchLengthAt..]),
-            PartitionLeaderEpoch = BinaryPrimitives.ReadInt32BigEndian(batch[PartitionLeaderEpochAt..]),
-            Magic = batch[MagicAt],
-            Crc = BinaryPrimitives.ReadUInt32BigEndian(batch[CrcAt..]),
-            Attributes = BinaryPrimitives.ReadInt16BigEndian(batch[AttributesAt..]),
-            LastOffsetDelta = BinaryPrimitives.ReadInt32BigEndian(batch[LastOffsetDeltaAt..]),
-            BaseTimestamp = BinaryPrimitives.ReadInt64BigEndian(batch[BaseTimestampAt..]),
-            MaxTimestamp = BinaryPrimitives.ReadInt64BigEndian(batch[MaxTimestampAt..]),
-            ProducerId = BinaryPrimitives.ReadInt64BigEndian(batch[ProducerIdAt..]),
-            ProducerEpoch = BinaryPrimitives.ReadInt16BigEndian(batch[ProducerEpochAt..]),
-            BaseSequence = BinaryPrimitives.ReadInt32BigEndian(batch[BaseSequenceAt..]),
-            RecordCount = BinaryPrimitives.ReadInt32BigEndian(batch[RecordCountAt..]),
+            BaseOffset = h.BaseOffset,
+            BatchLength = h.BatchLength,
+            PartitionLeaderEpoch = h.PartitionLeaderEpoch,
+            Magic = (byte)h.Magic,
+            Crc = h.Crc,
+            Attributes = h.Attributes,
+            LastOffsetDelta = h.LastOffsetDelta,
+            BaseTimestamp = h.BaseTimestamp,
+            MaxTimestamp = h.MaxTimestamp,
+            ProducerId = h.ProducerId,
+            ProducerEpoch = h.ProducerEpoch,
+            BaseSequence = h.BaseSequence,
+            RecordCount = h.RecordCount,
         };
     }
 
@@ -138,8 +141,8 @@ internal readonly struct BatchHeader
     /// <summary>Writes the log-assigned fields that lie outside the CRC.</summary>
     public static void Stamp(Span<byte> batch, long baseOffset, int partitionLeaderEpoch)
     {
-        BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetAt..], baseOffset);
-        BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochAt..], partitionLeaderEpoch);
+        RecordBatch.SetBaseOffset(batch, baseOffset);
+        RecordBatch.SetPartitionLeaderEpoch(batch, partitionLeaderEpoch);
     }
 
     /// <summary>Kafka's sequence arithmetic: sequences wrap from int.MaxValue to 0.</summary>
