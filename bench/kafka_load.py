@@ -153,13 +153,11 @@ def produce_worker(a, n, barrier, results):
     results.put(("ok", t0, t1, n - failed, failed, samples, cpu))
 
 
-def cmd_produce(a):
-    k = a.producers
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(k)
+def run_workers(ctx, kind, a, work, barrier):
+    """Runs one worker process per item of `work`, started together through `barrier`; returns their results,
+    or exits with the workers' errors."""
     results = ctx.Queue()
-    shares = [a.messages // k + (1 if i < a.messages % k else 0) for i in range(k)]
-    procs = [ctx.Process(target=run_worker, args=("produce", a, shares[i], barrier, results)) for i in range(k)]
+    procs = [ctx.Process(target=run_worker, args=(kind, a, w, barrier, results)) for w in work]
     for pr in procs:
         pr.start()
     got = [results.get(timeout=900) for _ in procs]
@@ -168,6 +166,15 @@ def cmd_produce(a):
     bad = [g for g in got if g[0] != "ok"]
     if bad:
         die("; ".join(b[1] for b in bad))
+    return got
+
+
+def cmd_produce(a):
+    k = a.producers
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(k)
+    shares = [a.messages // k + (1 if i < a.messages % k else 0) for i in range(k)]
+    got = run_workers(ctx, "produce", a, shares, barrier)
     t0 = min(g[1] for g in got)
     t1 = max(g[2] for g in got)
     acked = sum(g[3] for g in got)
@@ -246,16 +253,7 @@ def cmd_consume(a):
     k = max(1, min(a.consumers, len(parts)))
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(k)
-    results = ctx.Queue()
-    procs = [ctx.Process(target=run_worker, args=("consume", a, parts[i::k], barrier, results)) for i in range(k)]
-    for pr in procs:
-        pr.start()
-    got = [results.get(timeout=900) for _ in procs]
-    for pr in procs:
-        pr.join()
-    bad = [g for g in got if g[0] != "ok"]
-    if bad:
-        die("; ".join(b[1] for b in bad))
+    got = run_workers(ctx, "consume", a, [parts[i::k] for i in range(k)], barrier)
     t0 = min(g[1] for g in got)
     t1 = max(g[2] for g in got)
     n = sum(g[3] for g in got)

@@ -124,58 +124,31 @@ public sealed partial class KafkaBroker
             case ApiKey.Heartbeat:
             {
                 var request = HeartbeatRequest.Read(ref r, v);
-                HeartbeatResponse answer;
-                lock (_groupLock)
-                {
-                    answer = _coordinator.Heartbeat(v, request, NowMs);
-                }
-                Drain();
-                answer.Write(response, v);
+                Coordinate(() => _coordinator.Heartbeat(v, request, NowMs), drain: true).Write(response, v);
                 return true;
             }
             case ApiKey.LeaveGroup:
             {
                 var request = LeaveGroupRequest.Read(ref r, v);
-                LeaveGroupResponse answer;
-                lock (_groupLock)
-                {
-                    answer = _coordinator.LeaveGroup(v, request, NowMs);
-                }
-                Drain();
-                answer.Write(response, v);
+                Coordinate(() => _coordinator.LeaveGroup(v, request, NowMs), drain: true).Write(response, v); // others may be released
                 return true;
             }
             case ApiKey.OffsetFetch:
             {
                 var request = OffsetFetchRequest.Read(ref r, v);
-                OffsetFetchResponse answer;
-                lock (_groupLock)
-                {
-                    answer = _coordinator.OffsetFetch(v, request);
-                }
-                answer.Write(response, v);
+                Coordinate(() => _coordinator.OffsetFetch(v, request), drain: false).Write(response, v);
                 return true;
             }
             case ApiKey.DescribeGroups:
             {
                 var request = DescribeGroupsRequest.Read(ref r, v);
-                DescribeGroupsResponse answer;
-                lock (_groupLock)
-                {
-                    answer = _coordinator.DescribeGroups(v, request);
-                }
-                answer.Write(response, v);
+                Coordinate(() => _coordinator.DescribeGroups(v, request), drain: false).Write(response, v);
                 return true;
             }
             case ApiKey.ListGroups:
             {
                 _ = ListGroupsRequest.Read(ref r, v);
-                ListGroupsResponse answer;
-                lock (_groupLock)
-                {
-                    answer = _coordinator.ListGroups(v);
-                }
-                answer.Write(response, v);
+                Coordinate(() => _coordinator.ListGroups(v), drain: false).Write(response, v);
                 return true;
             }
             default:
@@ -183,14 +156,29 @@ public sealed partial class KafkaBroker
         }
     }
 
+    /// <summary>Runs one immediate coordinator call under the group lock; drains when it may have released others.</summary>
+    private T Coordinate<T>(Func<T> call, bool drain)
+    {
+        T result;
+        lock (_groupLock)
+        {
+            result = call();
+        }
+        if (drain)
+        {
+            Drain();
+        }
+        return result;
+    }
+
     /// <summary>Drops (durably) every group's committed offsets for a deleted topic.</summary>
     private void ForgetCommittedOffsets(string topic)
     {
-        lock (_groupLock)
+        Coordinate(() =>
         {
             _coordinator.DeleteTopicOffsets(topic, NowMs);
-        }
-        Drain();
+            return 0;
+        }, drain: true);
     }
 
     /// <summary>Hands a request to the coordinator with a fresh id and waits for its reply.</summary>
