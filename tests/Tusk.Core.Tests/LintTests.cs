@@ -14,7 +14,8 @@ public sealed class LintTests
     [
         ("Tusk.Core", []),
         ("Tusk.Storage", ["Tusk.Core"]),
-        ("Tusk.Simulation", ["Tusk.Core"]),
+        ("Tusk.Raft", ["Tusk.Core", "Tusk.Storage"]),
+        ("Tusk.Simulation", ["Tusk.Core", "Tusk.Storage", "Tusk.Raft"]),
         ("Tusk.Protocols.Kafka", ["Tusk.Core"]),
         ("Tusk.Streams", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka"]),
         ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams"]),
