@@ -12,6 +12,7 @@ internal static class HelpText
           tusk group <command> [args]       list and describe consumer groups of a running broker
           tusk kv <command> [args]          read and write the key-value store directly
           tusk bench storage [flags]        measure the storage engine (db_bench-compatible flags)
+          tusk sim raft --seeds A..B        run deterministic simulations of the Raft KV store under faults
           tusk --version                    print the version
           tusk <command> --help             help for a command
 
@@ -29,6 +30,29 @@ internal static class HelpText
 
         Exit codes: 0 success, 1 runtime error (I/O, corruption, locked data directory, key not found,
         broker unreachable or refusing the request), 2 bad usage.
+        """;
+
+    public const string Sim = """
+        Usage: tusk sim raft [--seeds A..B] [--faults all|none|LIST] [--trace] [--verbose]
+
+        Runs deterministic simulations of a replicated key-value cluster: Raft nodes, clients and faults in
+        one thread and virtual time. Each seed picks the cluster size (1, 3 or 5), Raft settings, disk
+        latency, snapshot frequency, the client workload and the fault mix; clients run through a fault
+        phase, then everything heals and a write must commit and reach every node. The run is checked for
+        Raft's invariants (one leader per term, every node applies the same entries, a new leader holds
+        every committed entry) and for linearizability of the clients' gets, puts and compare-and-sets.
+
+        A run is a pure function of its seed: a failing seed replays exactly.
+
+        Options:
+          --seeds A..B      seeds to run, inclusive (default 1..100); one seed: --seeds 7
+          --faults F        all (default: the mix each seed draws), none, or a comma list of the kinds
+                            allowed: partition, asymmetric, isolate, clog, crash, pause, clock, loss, dup
+          --trace           print every event of the run (at most 10 seeds)
+          --verbose         print a line for every seed, not only failing ones
+
+        Prints one line per failing seed (with its options and the violation), then
+        `N passed, M failed`. Exit code 1 if any seed failed.
         """;
 
     public const string Start = """

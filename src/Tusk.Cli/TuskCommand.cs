@@ -79,6 +79,8 @@ internal static class TuskCommand
                 return GroupCommand.Run(rest, stdout);
             case "bench":
                 return RunBench(rest, stdout);
+            case "sim":
+                return SimCommand.Run(rest, stdout);
             default:
                 throw new UsageException($"unknown command '{args[0]}'", HelpText.Main);
         }

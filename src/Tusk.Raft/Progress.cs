@@ -184,6 +184,14 @@ internal sealed class Inflights
         }
     }
 
+    /// <summary>Frees the oldest message: used when a heartbeat shows the follower is alive while the window is full
+    /// (its Appends may have been lost), so one more Append can go out and expose the gap.</summary>
+    public void FreeFirstOne()
+    {
+        if (Count == 0) return;
+        FreeLe(_index[_start]);
+    }
+
     public void Reset()
     {
         Count = 0;

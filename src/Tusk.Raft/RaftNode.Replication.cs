@@ -166,6 +166,7 @@ public sealed partial class RaftNode
             case MessageType.HeartbeatResponse:
                 pr.AckedHeartbeatTick = Math.Max(pr.AckedHeartbeatTick, m.SentTick);
                 pr.ProbeSent = false;
+                if (pr.State == ProgressState.Replicate && pr.Inflights.IsFull) pr.Inflights.FreeFirstOne();
                 if (pr.Match < _log.LastIndex) SendAppend(m.From, pr, sendIfEmpty: false);
                 if (m.Context != 0) AckReadRound(m.Context, m.From);
                 break;

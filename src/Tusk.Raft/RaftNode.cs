@@ -94,6 +94,12 @@ public sealed partial class RaftNode
 
     public ConfState Conf => _conf;
 
+    /// <summary>The term of this node's entry at <paramref name="index"/> (durable or not); false if compacted or absent. For checkers and status.</summary>
+    public bool TryGetTerm(ulong index, out ulong term) => _log.TryTerm(index, out term);
+
+    /// <summary>The first index whose entry this node still holds (after its snapshot).</summary>
+    public ulong FirstIndex => _log.FirstIndex;
+
     private bool IsPromotable => _conf.IsVoter(Id);
 
     private int Quorum => _conf.Voters.Length / 2 + 1;

@@ -1,0 +1,67 @@
+using Tusk.Core;
+using Tusk.Raft;
+
+namespace Tusk.Simulation.Raft;
+
+/// <summary>
+/// Checks Raft's safety properties (Raft paper figure 3) on everything the nodes of a run hand to their hosts:
+/// election safety (at most one leader per term), state machine safety and log matching (every node applies the
+/// same entry at an index, and nothing committed changes), and leader completeness (a new leader holds every entry
+/// applied anywhere before). Records the first violations; the run fails if any.
+/// </summary>
+public sealed class RaftInvariants
+{
+    private readonly SortedDictionary<ulong, ulong> _leaderOfTerm = [];
+    private readonly SortedDictionary<ulong, (ulong Term, uint Crc, int Node)> _committed = [];
+    private readonly SortedDictionary<int, ulong> _lastLeaderTerm = [];
+    private readonly List<string> _violations = [];
+
+    public IReadOnlyList<string> Violations => _violations;
+
+    public int LeadersElected => _leaderOfTerm.Count;
+
+    public ulong HighestTerm => _leaderOfTerm.Count == 0 ? 0 : _leaderOfTerm.Keys.Max();
+
+    public int CommittedEntries => _committed.Count;
+
+    internal void OnReady(int node, RaftNode raft, RaftReady ready)
+    {
+        if (ready.Role != RaftRole.Leader) return;
+        var term = raft.Term;
+        if (_leaderOfTerm.TryGetValue(term, out var leader) && leader != (ulong)node)
+        {
+            Violation($"election safety: nodes {leader} and {node} both lead term {term}");
+            return;
+        }
+        _leaderOfTerm[term] = (ulong)node;
+        if (_lastLeaderTerm.TryGetValue(node, out var last) && last == term) return;
+        _lastLeaderTerm[node] = term;
+        // Leader completeness: the new leader's log holds every entry applied anywhere so far.
+        foreach (var (index, (committedTerm, _, by)) in _committed)
+        {
+            if (index < raft.FirstIndex) continue;  // compacted into its snapshot
+            if (!raft.TryGetTerm(index, out var t) || t != committedTerm)
+            {
+                Violation($"leader completeness: node {node} leads term {term} but lacks entry {committedTerm}/{index} (applied by node {by}); it has term {t}");
+                return;
+            }
+        }
+    }
+
+    internal void OnApply(int node, RaftEntry entry)
+    {
+        var crc = Crc32C.Compute(entry.Data.Span) ^ (uint)entry.Type;
+        if (_committed.TryGetValue(entry.Index, out var seen))
+        {
+            if (seen.Term != entry.Term || seen.Crc != crc)
+                Violation($"state machine safety: node {node} applied {entry.Term}/{entry.Index} but node {seen.Node} applied {seen.Term}/{entry.Index} there");
+            return;
+        }
+        _committed[entry.Index] = (entry.Term, crc, node);
+    }
+
+    private void Violation(string message)
+    {
+        if (_violations.Count < 20) _violations.Add(message);
+    }
+}

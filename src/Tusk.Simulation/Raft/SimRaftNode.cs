@@ -1,0 +1,244 @@
+using Tusk.Core;
+using Tusk.Raft;
+using Tusk.Raft.Kv;
+
+namespace Tusk.Simulation.Raft;
+
+/// <summary>
+/// A simulated host of one Raft KV node: drives a <see cref="RaftNode"/> the way the real host does (ticks, ready
+/// handling, pipelined persistence, applying, answering clients), over virtual time. Its "disk" is a
+/// <see cref="MemoryRaftStorage"/> updated only when a write completes; a crash loses every write in flight.
+/// The state machine is volatile and rebuilt from the snapshot and the log at restart.
+/// </summary>
+internal sealed class SimRaftNode
+{
+    private readonly RaftKvSimulation _sim;
+    private readonly RaftConfig _config;
+    private readonly long _tickMicros;
+    private readonly Queue<RaftReady> _disk = new();
+    private readonly SortedDictionary<ulong, (int Client, ulong Attempt, ulong Term)> _pendingWrites = [];
+    private readonly SortedDictionary<ulong, (int Client, ulong Attempt, string Key)> _readRequests = [];
+    private readonly List<(ulong Index, int Client, ulong Attempt, string Key)> _readsAwaitingApply = [];
+    private readonly List<Action> _deferredWhilePaused = [];
+    private SimTimer? _tickTimer;
+    private SimTimer? _diskTimer;
+    private bool _readyScheduled;
+    private ulong _nextReadId;
+    private int _incarnation;
+
+    public SimRaftNode(RaftKvSimulation sim, int id, RaftConfig config, long tickMicros)
+    {
+        _sim = sim;
+        Id = id;
+        _config = config;
+        _tickMicros = tickMicros;
+    }
+
+    public int Id { get; }
+
+    public MemoryRaftStorage Storage { get; } = new();
+
+    public RaftNode? Raft { get; private set; }
+
+    public KvStateMachine Kv { get; } = new();
+
+    public bool IsUp => Raft is not null;
+
+    public bool IsPaused { get; private set; }
+
+    public void Start()
+    {
+        _incarnation++;
+        Raft = new RaftNode(_config, Storage, new SeededRandom(_sim.Options.Seed * 1_000_003UL + (ulong)Id * 7919UL + (ulong)_incarnation));
+        Kv.Restore(Storage.GetSnapshot().Data.Span);
+        Kv.SetAppliedIndex(Storage.SnapshotMetadata.Index);
+        ScheduleTick();
+        ScheduleReady();
+    }
+
+    public void Crash()
+    {
+        Raft = null;
+        _tickTimer?.Cancel();
+        _diskTimer?.Cancel();
+        _disk.Clear();  // writes in flight never reached the disk
+        _pendingWrites.Clear();
+        _readRequests.Clear();
+        _readsAwaitingApply.Clear();
+        _deferredWhilePaused.Clear();
+        _readyScheduled = false;
+        IsPaused = false;
+        _incarnation++;
+    }
+
+    public void Pause() => IsPaused = true;
+
+    public void Resume()
+    {
+        IsPaused = false;
+        var deferred = _deferredWhilePaused.ToArray();
+        _deferredWhilePaused.Clear();
+        foreach (var a in deferred) a();
+    }
+
+    private void WhenRunning(Action action)
+    {
+        if (Raft is null) return;
+        if (IsPaused) _deferredWhilePaused.Add(action);
+        else action();
+    }
+
+    private void ScheduleTick()
+    {
+        var interval = _tickMicros + _tickMicros * _sim.TickDriftPpm(Id) / 1_000_000;
+        var incarnation = _incarnation;
+        _tickTimer = _sim.Executor.Schedule(Math.Max(1, interval), () =>
+        {
+            if (incarnation != _incarnation || Raft is null) return;
+            if (!IsPaused)
+            {
+                // A paused node's ticks are lost, as a stalled process's timers are.
+                Raft.Tick();
+                ScheduleReady();
+            }
+            ScheduleTick();
+        });
+    }
+
+    public void Deliver(int from, SimEnvelope envelope) => WhenRunning(() =>
+    {
+        if (envelope.Raft is { } message) Raft!.Step(message);
+        else if (envelope.Request is { } request) HandleRequest(from, request);
+        ScheduleReady();
+    });
+
+    private void HandleRequest(int client, ClientRequest request)
+    {
+        var raft = Raft!;
+        var command = request.Command;
+        if (command.Op == KvOp.Get)
+        {
+            if (_sim.Options.UnsafeLocalReads)
+            {
+                Reply(client, request.Attempt, ReplyStatus.Ok, new KvResult(true, Kv.Read(command.Key)));
+                return;
+            }
+            var id = ++_nextReadId;
+            if (raft.ReadIndex(id)) _readRequests[id] = (client, request.Attempt, command.Key);
+            else Reply(client, request.Attempt, ReplyStatus.NotLeader, default);
+            return;
+        }
+        var result = raft.Propose(command.Encode());
+        if (result.IsOk) _pendingWrites[result.Index] = (client, request.Attempt, result.Term);
+        else Reply(client, request.Attempt, ReplyStatus.NotLeader, default, result.LeaderHint);
+    }
+
+    private void Reply(int client, ulong attempt, ReplyStatus status, KvResult result, ulong leaderHint = 0) =>
+        _sim.Network.Send(Id, client, new SimEnvelope { Reply = new ClientReply(attempt, status, result, leaderHint == 0 ? Raft?.Leader ?? 0 : leaderHint) });
+
+    private void ScheduleReady()
+    {
+        if (_readyScheduled || Raft is null) return;
+        _readyScheduled = true;
+        var incarnation = _incarnation;
+        _sim.Executor.Schedule(0, () =>
+        {
+            if (incarnation != _incarnation) return;
+            _readyScheduled = false;
+            WhenRunning(HandleReadies);
+        });
+    }
+
+    private void HandleReadies()
+    {
+        var raft = Raft!;
+        while (raft.HasReady)
+        {
+            var ready = raft.TakeReady();
+            _sim.Invariants.OnReady(Id, raft, ready);
+            foreach (var m in ready.Messages) _sim.Network.Send(Id, (int)m.To, new SimEnvelope { Raft = m });
+            if (ready.Snapshot is { } snapshot)
+            {
+                Kv.Restore(snapshot.Data.Span);
+                Kv.SetAppliedIndex(snapshot.Metadata.Index);
+            }
+            foreach (var entry in ready.CommittedEntries) ApplyEntry(entry);
+            foreach (var rs in ready.ReadStates)
+            {
+                if (_readRequests.Remove(rs.RequestId, out var read)) _readsAwaitingApply.Add((rs.Index, read.Client, read.Attempt, read.Key));
+            }
+            ServeReads();
+            MaybeSnapshot(ready.Conf);
+            _disk.Enqueue(ready);
+            ScheduleDisk();
+        }
+    }
+
+    private void ApplyEntry(RaftEntry entry)
+    {
+        _sim.Invariants.OnApply(Id, entry);
+        var result = Kv.Apply(entry);
+        foreach (var index in _pendingWrites.Keys.Where(i => i <= entry.Index).ToArray())
+        {
+            var (client, attempt, term) = _pendingWrites[index];
+            _pendingWrites.Remove(index);
+            if (index == entry.Index && term == entry.Term && result is { } r) Reply(client, attempt, ReplyStatus.Ok, r);
+            else Reply(client, attempt, ReplyStatus.Retry, default);  // its entry was replaced: it never applied
+        }
+    }
+
+    private void ServeReads()
+    {
+        for (var i = 0; i < _readsAwaitingApply.Count; i++)
+        {
+            var (index, client, attempt, key) = _readsAwaitingApply[i];
+            if (index > Kv.AppliedIndex) continue;
+            Reply(client, attempt, ReplyStatus.Ok, new KvResult(true, Kv.Read(key)));
+            _readsAwaitingApply.RemoveAt(i--);
+        }
+    }
+
+    private void MaybeSnapshot(ConfState conf)
+    {
+        var every = _sim.Options.SnapshotEveryEntries;
+        if (every <= 0) return;
+        var applied = Kv.AppliedIndex;
+        if (applied < Storage.SnapshotMetadata.Index + (ulong)every || applied > Storage.LastIndex) return;
+        foreach (var r in _disk)
+        {
+            if (r.Snapshot is not null) return;  // the durable log is about to be replaced
+        }
+        Storage.CreateSnapshotAndCompact(applied, conf, Kv.Snapshot());
+    }
+
+    private void ScheduleDisk()
+    {
+        if (_diskTimer is { IsPending: true } || _disk.Count == 0) return;
+        var o = _sim.Options;
+        var latency = o.DiskLatencyMinMicros + SimRandom.Exponential(_sim.DiskRandom, o.DiskLatencyTailMeanMicros);
+        var incarnation = _incarnation;
+        _diskTimer = _sim.Executor.Schedule(latency, () =>
+        {
+            if (incarnation != _incarnation) return;
+            WhenRunning(CompleteDiskWrites);
+        });
+    }
+
+    /// <summary>One fsync completes every write queued when it started (group commit).</summary>
+    private void CompleteDiskWrites()
+    {
+        var raft = Raft!;
+        var batch = _disk.ToArray();
+        _disk.Clear();
+        foreach (var ready in batch)
+        {
+            if (ready.Snapshot is { } snapshot) Storage.ApplySnapshot(snapshot);
+            if (ready.Entries.Count > 0) Storage.Append(ready.Entries);
+            if (ready.HardState is { } hs) Storage.SetHardState(hs);
+            raft.OnPersisted(ready);
+            foreach (var m in ready.MessagesAfterPersist) _sim.Network.Send(Id, (int)m.To, new SimEnvelope { Raft = m });
+        }
+        ScheduleReady();
+        ScheduleDisk();
+    }
+}
