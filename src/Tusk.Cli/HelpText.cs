@@ -8,6 +8,10 @@ internal static class HelpText
 
         Usage:
           tusk start [--data DIR]           run a single node (storage engine and Kafka broker)
+          tusk start --id N --listen H:P --peers ID=H:P,...
+                                            run a node of a replicated (Raft) key-value cluster
+          tusk cluster status --cluster ID=H:P,...
+                                            show each node's role, term, commit and applied index, and lag
           tusk topic <command> [args]       create, list, describe and delete topics of a running broker
           tusk group <command> [args]       list and describe consumer groups of a running broker
           tusk kv <command> [args]          read and write the key-value store directly
@@ -20,13 +24,15 @@ internal static class HelpText
           topic create NAME [--partitions N] [--config K=V ...]     topic list      topic delete NAME
           topic describe NAME               group list              group describe GROUP
 
-        Key-value commands (all take --data DIR, default ./tusk-data):
+        Key-value commands (all take --data DIR, default ./tusk-data; put, get, cas and delete take
+        --cluster ID=H:P,... instead to use a replicated cluster):
           put KEY VALUE [--sync]            get KEY                 delete KEY
+          cas KEY EXPECTED NEW --cluster ...
           delete-range BEGIN END            scan [--from K] [--to K] [--limit N] [--reverse] [--hex]
           stats                             compact                 fill --count N [--sync]
 
-        A node is the LSM storage engine and a Kafka-compatible broker. The PostgreSQL and Raft listeners
-        come in later releases.
+        A single node is the LSM storage engine and a Kafka-compatible broker; a cluster node (--id) is a
+        member of a Raft-replicated key-value store. The PostgreSQL listener comes in a later release.
 
         Exit codes: 0 success, 1 runtime error (I/O, corruption, locked data directory, key not found,
         broker unreachable or refusing the request), 2 bad usage.
@@ -55,6 +61,22 @@ internal static class HelpText
         `N passed, M failed`. Exit code 1 if any seed failed.
         """;
 
+    public const string Cluster = """
+        Usage: tusk cluster status --cluster ID=HOST:PORT,... [--json]
+
+        Asks every member of a replicated key-value cluster for its state and prints one row per node:
+        role (leader, follower, candidate), term, the leader it knows, commit index, applied index, and
+        lag (how many committed entries it is behind the leader). Unreachable nodes are listed as such
+        and make the exit code 1.
+        """;
+
+    public const string KvCas = """
+        Usage: tusk kv cas KEY EXPECTED NEW --cluster ID=HOST:PORT,... [--absent] [--timeout SECONDS]
+
+        Compare-and-set on a replicated cluster: sets KEY to NEW if it holds EXPECTED (with --absent: if
+        it does not exist; EXPECTED is then ignored). Prints OK, or exits 1 naming the value found.
+        """;
+
     public const string Start = """
         Usage: tusk start [--data DIR] [--kafka HOST:PORT|off] [--stats-interval SECONDS]
 
@@ -67,12 +89,25 @@ internal static class HelpText
         The PostgreSQL and Raft listeners come in later releases. Use `tusk kv` (in another shell, after
         stopping the node) to read and write the storage engine directly.
 
+        With --id, runs instead one node of a replicated key-value cluster (Raft): every write is
+        committed on a majority of the members' durable logs before it is acknowledged, and reads are
+        linearizable (ReadIndex). Start every member with the same member list, e.g.:
+          tusk start --id 1 --listen 127.0.0.1:7001 --peers 2=127.0.0.1:7002,3=127.0.0.1:7003 --data n1
+        and use `tusk kv put|get|cas|delete --cluster 1=127.0.0.1:7001,...` and `tusk cluster status`.
+
         Options:
           --data DIR                  data directory (default ./tusk-data; created when missing)
           --kafka HOST:PORT|off       Kafka listener (default 127.0.0.1:9092; off disables it)
           --kafka-advertised-host H   host name given to clients in metadata (default: the listen address,
                                       or 127.0.0.1 when listening on 0.0.0.0)
           --stats-interval SECONDS    seconds between statistics lines (default 10)
+
+        Cluster node options:
+          --id N                      this node's id (a positive integer, unique in the cluster)
+          --listen HOST:PORT          address for peers and clients
+          --peers ID=HOST:PORT,...    the other members
+          --tick-ms MS                Raft tick (default 100); heartbeats every tick
+          --election-ticks N          election timeout in ticks (default 10, randomized up to 2x)
         """;
 
     public const string Kv = """

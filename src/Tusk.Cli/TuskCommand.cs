@@ -81,6 +81,8 @@ internal static class TuskCommand
                 return RunBench(rest, stdout);
             case "sim":
                 return SimCommand.Run(rest, stdout);
+            case "cluster":
+                return ClusterCommand.Run(rest, stdout);
             default:
                 throw new UsageException($"unknown command '{args[0]}'", HelpText.Main);
         }

@@ -3,7 +3,7 @@ namespace Tusk.Raft;
 /// <summary>
 /// An <see cref="IRaftStorage"/> kept in memory: the reference implementation, used directly by tests and the
 /// simulator and as the in-memory index of <see cref="DurableRaftStorage"/>. Memory grows with the entries since
-/// the last <see cref="Compact"/>. Not thread-safe.
+/// the last <see cref="CreateSnapshotAndCompact"/>. Not thread-safe.
 /// </summary>
 public class MemoryRaftStorage : IRaftStorage
 {

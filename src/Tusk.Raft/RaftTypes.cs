@@ -26,7 +26,19 @@ public readonly record struct RaftEntry(ulong Term, ulong Index, EntryType Type,
 
     public override string ToString() => Type == EntryType.Normal
         ? $"{Term}/{Index}" + (Data.IsEmpty ? " EntryNormal" : " EntryNormal \"" + RaftText.Printable(Data.Span) + "\"")
-        : $"{Term}/{Index} EntryConfChange {ConfChange.Decode(Data.Span)}";
+        : $"{Term}/{Index} EntryConfChange {DescribeConfChange(Data.Span)}";
+
+    private static string DescribeConfChange(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return ConfChange.Decode(data).ToString();
+        }
+        catch (FormatException)
+        {
+            return $"(malformed, {data.Length} bytes)";
+        }
+    }
 }
 
 /// <summary>The state a node must have on stable storage before it answers votes or appends (Raft figure 2).</summary>

@@ -18,7 +18,7 @@ public sealed class LintTests
         ("Tusk.Simulation", ["Tusk.Core", "Tusk.Storage", "Tusk.Raft"]),
         ("Tusk.Protocols.Kafka", ["Tusk.Core"]),
         ("Tusk.Streams", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka"]),
-        ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams"]),
+        ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams", "Tusk.Raft"]),
     ];
 
     private static readonly string _root = SourceLint.FindRepositoryRoot(AppContext.BaseDirectory);

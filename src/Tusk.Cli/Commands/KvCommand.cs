@@ -26,8 +26,18 @@ internal static class KvCommand
             return ExitCodes.Ok;
         }
         string sub = args[0];
-        string usage = HelpText.ForKv(sub) ?? throw new UsageException($"unknown kv command '{sub}'", HelpText.Kv);
+        string usage = HelpText.ForKv(sub) ?? (sub == "cas" ? HelpText.KvCas : null) ?? throw new UsageException($"unknown kv command '{sub}'", HelpText.Kv);
         string[] rest = args[1..];
+        if (rest.Any(r => r == "--cluster" || r.StartsWith("--cluster=", StringComparison.Ordinal)))
+        {
+            Arguments c = Arguments.Parse(rest, usage, ["cluster", "timeout"], ["absent"]);
+            if (c.HelpRequested)
+            {
+                stdout.WriteLine(usage.TrimEnd());
+                return ExitCodes.Ok;
+            }
+            return ClusterCommand.RunKv(sub, c, usage, stdout);
+        }
         Arguments a = sub switch
         {
             "put" or "delete" or "delete-range" => Arguments.Parse(rest, usage, [DataOption], ["sync"]),

@@ -19,7 +19,8 @@ internal static class StartCommand
 {
     public static int Run(string[] args, TextWriter stdout)
     {
-        Arguments a = Arguments.Parse(args, HelpText.Start, ["data", "stats-interval", "kafka", "kafka-advertised-host"]);
+        Arguments a = Arguments.Parse(args, HelpText.Start,
+            ["data", "stats-interval", "kafka", "kafka-advertised-host", "id", "listen", "peers", "tick-ms", "election-ticks"]);
         if (a.HelpRequested)
         {
             stdout.WriteLine(HelpText.Start.TrimEnd());
@@ -27,6 +28,14 @@ internal static class StartCommand
         }
         a.RequirePositionals(0, "no arguments");
         string data = Path.GetFullPath(a.Value("data", EngineHost.DefaultDataDirectory));
+        if (a.Value("id") is not null)
+        {
+            return ClusterCommand.RunNode(a, data, TextWriter.Synchronized(stdout));
+        }
+        if (a.Value("listen") is not null || a.Value("peers") is not null)
+        {
+            throw new UsageException("--listen and --peers run a replicated key-value node and need --id", HelpText.Start);
+        }
         var interval = TimeSpan.FromSeconds(a.Integer("stats-interval", 10, 1, 24 * 3600));
         string kafka = a.Value("kafka", "127.0.0.1:9092");
         IPEndPoint? kafkaEndpoint = null;

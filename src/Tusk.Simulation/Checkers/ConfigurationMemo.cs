@@ -53,9 +53,6 @@ internal sealed class ConfigurationMemo
         _setBits = new ulong[InitialCapacity * unknownWords];
     }
 
-    /// <summary>Failed configurations remembered.</summary>
-    public int Count => _setCount;
-
     /// <summary>The Zobrist word of Ok operation <paramref name="index"/> (splitmix64's finalizer).</summary>
     public static ulong OperationHash(int index)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Tusk.Core;
 
 namespace Tusk.Simulation.Checkers;
@@ -15,10 +16,15 @@ namespace Tusk.Simulation.Checkers;
 ///
 /// <para><b>Algorithm.</b> Linearizability is compositional (Herlihy &amp; Wing's locality; Porcupine's
 /// P-compositionality): the history is linearizable iff each key's sub-history is. Each key is searched
-/// separately with Wing &amp; Gong's backtracking search plus Lowe's memo of (linearized set, state) pairs
-/// (<see cref="RegisterSearch"/>), bounded by <see cref="StepBudgetPerKey"/> steps: a key whose search runs out is
-/// Unknown, never Ok. A NotLinearizable key is shrunk to a small witness (<see cref="MinimizeViolations"/>) and
-/// explained (<see cref="LinearizabilityViolation"/>).</para>
+/// separately with Wing &amp; Gong's backtracking search over a linked list of call and return events, plus Lowe's
+/// memo of failed (linearized set, state) configurations (<see cref="RegisterSearch"/>). Unknown operations, which
+/// a plain search would try at every point for the rest of the history, are kept in check by four sound reductions:
+/// unobserved values share one state and unobserved Unknown writes are dropped when nothing can need them
+/// (<see cref="RegisterHistory"/>); an Unknown operation that changes nothing is not placed; one must be followed
+/// by an operation that depends on it; and a failed configuration covers those with more Unknown operations placed
+/// (<see cref="ConfigurationMemo"/>). The search is bounded by <see cref="StepBudgetPerKey"/> steps: a key whose
+/// search runs out is Unknown, never Ok. A NotLinearizable key is shrunk to a small witness
+/// (<see cref="MinimizeViolations"/>) and explained (<see cref="LinearizabilityViolation"/>).</para>
 ///
 /// <para>Cost: histories of a few thousand operations over tens of keys with 5-10 concurrent clients take a few
 /// thousand steps per key. The search is exponential in the worst case (many mutually concurrent or unanswered
@@ -26,11 +32,17 @@ namespace Tusk.Simulation.Checkers;
 /// </summary>
 public sealed class LinearizabilityChecker
 {
-    /// <summary>The default of <see cref="StepBudgetPerKey"/> and <see cref="MinimizeStepBudgetPerKey"/>.</summary>
+    /// <summary>The default of <see cref="StepBudgetPerKey"/>.</summary>
     public const long DefaultStepBudgetPerKey = 2_000_000;
 
+    /// <summary>
+    /// The default of <see cref="MinimizeStepBudgetPerKey"/>: ten full searches' worth, since shrinking runs two
+    /// searches per accepted subset and proving a violation is a search's most expensive outcome.
+    /// </summary>
+    public const long DefaultMinimizeStepBudgetPerKey = 10 * DefaultStepBudgetPerKey;
+
     private readonly long _stepBudgetPerKey = DefaultStepBudgetPerKey;
-    private readonly long _minimizeStepBudgetPerKey = DefaultStepBudgetPerKey;
+    private readonly long _minimizeStepBudgetPerKey = DefaultMinimizeStepBudgetPerKey;
 
     /// <summary>
     /// Search steps (list entries visited, roughly tens of nanoseconds each) allowed per key before it is
@@ -134,55 +146,137 @@ public sealed class LinearizabilityChecker
     }
 
     /// <summary>
-    /// Shrinks a non-linearizable history by removing chunks of halving size while it stays non-linearizable, then
-    /// single operations until no single removal keeps it so (1-minimal: Zeller's ddmin, complements only). Every
+    /// Shrinks a non-linearizable history. First it cuts the history off in time: the shortest prefix in invocation
+    /// order that is still non-linearizable, found by bisection (violations are usually local in time, and a prefix
+    /// is cheaper to search). Then it removes chunks of halving size while the history stays non-linearizable, and
+    /// finally single operations until no single removal keeps it so (Zeller's ddmin, complements only). Every
     /// accepted subset was checked NotLinearizable, so the witness is sound even when the budget stops the shrinking.
     ///
-    /// <para>A subset must keep a writer of every value its reads observe (<see cref="KeepsObservedWriters"/>).
-    /// Without that rule almost every violation would shrink to one read of a value "never written" (its writer
-    /// removed), which is true of the subset but tells a person nothing about the real history.</para>
+    /// <para>Removing writes can make a subset fail for a reason the real history does not have (a read whose
+    /// writer is gone, a failed Cas whose cause is gone), which would send a person after the wrong bug. So a subset
+    /// must keep a writer of every value its reads observe (<see cref="KeepsObservedWriters"/>), and must still fail
+    /// when all writes it left out are added back as Unknown (<see cref="Shrinker.TryAccept"/>).</para>
     /// </summary>
     private (RegisterHistory History, bool Minimal) Minimize(RegisterHistory history)
     {
-        long budget = MinimizeStepBudgetPerKey;
-        List<KvOperation> current = [.. history.Operations];
-        HashSet<string> written = WrittenValues(current);
+        var shrinker = new Shrinker(this, history);
+        List<KvOperation> current = shrinker.CutInTime([.. history.Operations]);
         int chunk = Math.Max(1, current.Count / 2);
-        while (true)
+        while (!shrinker.Exhausted)
         {
             bool removed = false;
-            int start = 0;
-            while (start < current.Count)
+            for (int start = 0; start < current.Count && !shrinker.Exhausted;)
             {
-                List<KvOperation> candidate = Without(current, start, chunk);
-                if (!KeepsObservedWriters(candidate, written))
+                if (shrinker.TryAccept(Without(current, start, chunk), out List<KvOperation>? smaller))
                 {
-                    start += chunk;
-                    continue;
-                }
-                RegisterHistory compiled = RegisterHistory.Compile(candidate);
-                SearchResult search = RegisterSearch.Run(compiled, Math.Min(budget, StepBudgetPerKey), explain: false);
-                budget -= search.Steps;
-                if (search.Status == LinearizabilityStatus.NotLinearizable)
-                {
-                    current = [.. compiled.Operations];
-                    history = compiled;
-                    removed = true;
+                    (current, removed) = (smaller, true);
                 }
                 else
                 {
                     start += chunk;
                 }
-                if (budget <= 0)
-                {
-                    return (history, false);
-                }
             }
             if (chunk == 1 && !removed)
             {
-                return (history, true);
+                break;
             }
             chunk = Math.Max(1, chunk / 2);
+        }
+        return (shrinker.Accepted, !shrinker.Exhausted);
+    }
+
+    /// <summary>
+    /// The trials of <see cref="Minimize"/>: each candidate subset is checked under the remaining shrink budget;
+    /// the last one found NotLinearizable is <see cref="Accepted"/>.
+    /// </summary>
+    private sealed class Shrinker(LinearizabilityChecker checker, RegisterHistory original)
+    {
+        private readonly HashSet<string> _written = WrittenValues([.. original.Operations]);
+        private readonly KvOperation[] _writes = Writes(original.Operations);
+        private long _budget = checker.MinimizeStepBudgetPerKey;
+
+        /// <summary>The smallest history found NotLinearizable so far.</summary>
+        public RegisterHistory Accepted { get; private set; } = original;
+
+        /// <summary>True once the shrink budget is spent.</summary>
+        public bool Exhausted => _budget <= 0;
+
+        /// <summary>
+        /// Whether <paramref name="candidate"/> is a fair witness: it keeps observed writers, it is NotLinearizable, and
+        /// it stays so with every write it left out added back as Unknown (free to take effect at any time after its
+        /// invocation, or never). The last condition rejects subsets that fail only because a write that explains
+        /// them was removed: a read of a repeated value whose later writer is gone, a failed Cas that relied on a
+        /// write to change the value. If fair, accepts it.
+        /// </summary>
+        public bool TryAccept(List<KvOperation> candidate, [NotNullWhen(true)] out List<KvOperation>? accepted)
+        {
+            accepted = null;
+            if (Exhausted || !KeepsObservedWriters(candidate, _written) || !IsNotLinearizable(candidate, out RegisterHistory? compiled))
+            {
+                return false;
+            }
+            var present = new HashSet<KvOperation>(candidate, ReferenceEqualityComparer.Instance);
+            var widened = new List<KvOperation>(candidate);
+            foreach (KvOperation write in _writes)
+            {
+                if (!present.Contains(write))
+                {
+                    widened.Add(write with { Outcome = KvOutcome.Unknown, ResponseTime = KvOperation.NoResponse, CasSucceeded = false });
+                }
+            }
+            if (widened.Count > candidate.Count && !IsNotLinearizable(widened, out _))
+            {
+                return false;
+            }
+            Accepted = compiled;
+            accepted = [.. compiled.Operations];
+            return true;
+        }
+
+        private bool IsNotLinearizable(List<KvOperation> operations, [NotNullWhen(true)] out RegisterHistory? compiled)
+        {
+            RegisterHistory history = RegisterHistory.Compile(operations);
+            SearchResult search = RegisterSearch.Run(history, Math.Min(_budget, checker.StepBudgetPerKey), explain: false);
+            _budget -= Math.Max(1, search.Steps);
+            compiled = search.Status == LinearizabilityStatus.NotLinearizable ? history : null;
+            return compiled is not null;
+        }
+
+        /// <summary>The operations of <paramref name="operations"/> that may change the value: Puts, successful or Unknown Cases.</summary>
+        private static KvOperation[] Writes(KvOperation[] operations)
+        {
+            var writes = new List<KvOperation>();
+            foreach (KvOperation operation in operations)
+            {
+                if (operation.Kind == KvOperationKind.Put
+                    || (operation.Kind == KvOperationKind.Cas && (operation.Outcome == KvOutcome.Unknown || operation.CasSucceeded)))
+                {
+                    writes.Add(operation);
+                }
+            }
+            return [.. writes];
+        }
+
+        /// <summary>The shortest NotLinearizable prefix (by invoke time) that bisection finds, or all of them.</summary>
+        public List<KvOperation> CutInTime(List<KvOperation> operations)
+        {
+            operations.Sort(static (a, b) => a.InvokeTime != b.InvokeTime ? a.InvokeTime.CompareTo(b.InvokeTime) : a.Id.CompareTo(b.Id));
+            List<KvOperation> best = operations;
+            int linearizable = 0; // a prefix length assumed not to be enough (the empty one surely is not)
+            int enough = operations.Count;
+            while (enough - linearizable > 1 && !Exhausted)
+            {
+                int middle = linearizable + (enough - linearizable) / 2;
+                if (TryAccept(operations.GetRange(0, middle), out List<KvOperation>? prefix))
+                {
+                    (best, enough) = (prefix, middle);
+                }
+                else
+                {
+                    linearizable = middle;
+                }
+            }
+            return best;
         }
     }
 

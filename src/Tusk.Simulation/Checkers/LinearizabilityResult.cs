@@ -54,10 +54,10 @@ public sealed class KeyLinearizability
 
 /// <summary>
 /// Why one key's history is not linearizable, in terms a person can act on. <see cref="Operations"/> is a subset of
-/// the key's operations that is already not linearizable on its own, shrunk (when
-/// <see cref="LinearizabilityChecker.MinimizeViolations"/> is on) until removing any single operation makes it
-/// linearizable or removes the only writer of a value it reads (<see cref="IsMinimal"/>); the rest describes the
-/// deepest dead end of the search on that subset.
+/// the key's operations that is already not linearizable on its own, and stays so even if every write it leaves out
+/// could have taken effect at any time after its invocation (so the other operations cannot explain it away). When
+/// <see cref="LinearizabilityChecker.MinimizeViolations"/> is on it is shrunk until no single operation can be
+/// removed that way (<see cref="IsMinimal"/>). The rest describes the deepest dead end of the search on that subset.
 /// </summary>
 public sealed class LinearizabilityViolation
 {
@@ -71,8 +71,8 @@ public sealed class LinearizabilityViolation
     public required IReadOnlyList<KvOperation> Operations { get; init; }
 
     /// <summary>
-    /// True when removing any one of <see cref="Operations"/> leaves a linearizable history, or removes the only writer
-    /// of a value another of them reads.
+    /// True when no single operation of <see cref="Operations"/> can be removed: without it they would be linearizable,
+    /// or it is the writer of a value another of them reads, or other writes of the key could then explain them.
     /// </summary>
     public required bool IsMinimal { get; init; }
 
@@ -95,7 +95,7 @@ public sealed class LinearizabilityViolation
         string key = KvHistoryFormat.FormatValue(Key);
         text.Append(CultureInfo.InvariantCulture,
             $"key {key}: not linearizable. These {Operations.Count} of its {KeyOperationCount} operations alone are not linearizable");
-        text.Append(IsMinimal ? " (removing any one makes them linearizable or drops the writer of a value read):\n" : " (not shrunk to a minimum):\n");
+        text.Append(IsMinimal ? ", whatever the key's other writes did (none of them can be left out):\n" : ", whatever the key's other writes did (not shrunk to a minimum):\n");
         AppendOperations(text, Operations);
         text.Append(CultureInfo.InvariantCulture,
             $"Longest linearizable prefix of these: {LongestPrefix.Count} operations, leaving the value {KvHistoryFormat.FormatValue(ValueAfterPrefix)}");
@@ -146,7 +146,7 @@ public sealed class LinearizabilityViolation
 public sealed class LinearizabilityResult
 {
     /// <summary>Combines per-key results (in the order given; the checker sorts keys ordinally).</summary>
-    public LinearizabilityResult(IReadOnlyList<KeyLinearizability> keys, int operationCount)
+    internal LinearizabilityResult(IReadOnlyList<KeyLinearizability> keys, int operationCount)
     {
         ArgumentNullException.ThrowIfNull(keys);
         Keys = keys;
@@ -194,9 +194,10 @@ public sealed class LinearizabilityResult
         {
             unknown += key.Status == LinearizabilityStatus.Unknown ? 1 : 0;
         }
+        int linearizable = Keys.Count - Violations.Count - unknown;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
-            $"{Status}: {OperationCount} operations on {Keys.Count} keys; {Violations.Count} keys not linearizable, {unknown} unknown; {Steps} search steps\n");
+            $"{Status}: {OperationCount} operations on {Keys.Count} keys (linearizable {linearizable}, not linearizable {Violations.Count}, unknown {unknown}); {Steps} search steps\n");
         foreach (KeyLinearizability key in Keys)
         {
             if (key.Status != LinearizabilityStatus.Linearizable)

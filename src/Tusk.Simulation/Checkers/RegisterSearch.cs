@@ -169,8 +169,9 @@ internal sealed class RegisterSearch
             }
             if (phase == Phase.Known && _returnOf[entry] == End)
             {
-                // A return: that operation must already be linearized. Try the Unknown ones invoked before it.
-                (blocking, phase, entry) = (entry, Phase.Puts, _next[PutsHead]);
+                // A return: that operation must already be linearized. Try the Unknown ones invoked before it
+                // (no Put when restricted: see DependsOnTop).
+                (blocking, phase, entry) = IsRestricted ? (entry, Phase.Cas, _next[CasHead(_state)]) : (entry, Phase.Puts, _next[PutsHead]);
                 continue;
             }
             if (phase != Phase.Known && (entry == End || entry > blocking))
@@ -219,6 +220,10 @@ internal sealed class RegisterSearch
         {
             return false;
         }
+        if (IsRestricted && !DependsOnTop(step))
+        {
+            return false;
+        }
         int bit = _bitOf[operation];
         ulong knownHash = step.Unknown ? _knownHash : _knownHash ^ ConfigurationMemo.OperationHash(bit);
         int key = _memo.Find(_known, step.Unknown ? -1 : bit, knownHash, nextState);
@@ -247,12 +252,38 @@ internal sealed class RegisterSearch
     }
 
     /// <summary>
+    /// True when the last operation placed is Unknown. Then the next one must depend on it (<see cref="DependsOnTop"/>),
+    /// and the configuration is not remembered as failed when left (it was explored only partly).
+    /// </summary>
+    private bool IsRestricted => _depth > 0 && _steps[_operationOf[_stackCall[_depth - 1]]].Unknown;
+
+    /// <summary>
+    /// Whether <paramref name="step"/>, legal now, could not simply have gone before the Unknown operation just placed
+    /// (which changed the state from <c>_stackState[_depth - 1]</c> to <c>_state</c>). An Unknown operation in a
+    /// linearization that is followed by an operation independent of it can swap places with that operation, or, if
+    /// that operation is a Put, go to the end; repeating this moves every Unknown operation either next to an
+    /// operation that depends on it or after all Ok operations, where the search no longer needs it. So only such
+    /// "canonical" linearizations need searching: after an Unknown operation, only a Get or an Ok successful Cas
+    /// (legal now, so they see its value), an Ok failed Cas that was illegal before it, or an Unknown Cas that now
+    /// applies. Puts never qualify.
+    /// </summary>
+    private bool DependsOnTop(RegisterStep step) => step.Kind switch
+    {
+        KvOperationKind.Get => true,
+        KvOperationKind.Put => false,
+        _ => step.Unknown || step.CasSucceeded || step.Expected == _stackState[_depth - 1],
+    };
+
+    /// <summary>
     /// Records the current configuration as failed, undoes the most recent linearization, and returns where the walk
     /// resumes: after its call, in the phase and with the blocking return it was placed in.
     /// </summary>
     private (int Entry, Phase Phase, int Blocking) Backtrack()
     {
-        _memo.Add(_known, _knownHash, _state, _unknown);
+        if (!IsRestricted)
+        {
+            _memo.Add(_known, _knownHash, _state, _unknown);
+        }
         _depth--;
         int call = _stackCall[_depth];
         _state = _stackState[_depth];
@@ -324,15 +355,19 @@ internal sealed class RegisterSearch
         AddCandidates(candidates, KnownHead, blocking);
         AddCandidates(candidates, PutsHead, blocking);
         AddCandidates(candidates, CasHead(_state), blocking);
-        return new DeadEnd(prefix, _state, _operationOf[blocking], [.. candidates]);
+        return new DeadEnd(prefix, _operationOf[blocking], [.. candidates]);
     }
 
-    /// <summary>Adds the operations of the calls in list <paramref name="head"/> that come before <paramref name="blocking"/>.</summary>
+    /// <summary>
+    /// Adds the operations of the calls in list <paramref name="head"/> that come before <paramref name="blocking"/>,
+    /// except the blocked operation itself.
+    /// </summary>
     private void AddCandidates(List<int> candidates, int head, int blocking)
     {
         for (int node = _next[head]; node != End && node < blocking; node = _next[node])
         {
-            if (head != KnownHead || _returnOf[node] != End)
+            bool call = head != KnownHead || _returnOf[node] != End;
+            if (call && _operationOf[node] != _operationOf[blocking])
             {
                 candidates.Add(_operationOf[node]);
             }
@@ -345,7 +380,7 @@ internal sealed record SearchResult(LinearizabilityStatus Status, long Steps, De
 
 /// <summary>
 /// The deepest point a failed search reached, as indexes into <see cref="RegisterHistory.Operations"/>:
-/// a linearizable prefix, the state after it, the operation whose response came next without it having been placed
+/// a linearizable prefix, the operation whose response came next without it having been placed
 /// (<see cref="Blocked"/>), and the other operations that could have gone next at that point.
 /// </summary>
-internal sealed record DeadEnd(int[] Prefix, int State, int Blocked, int[] Candidates);
+internal sealed record DeadEnd(int[] Prefix, int Blocked, int[] Candidates);

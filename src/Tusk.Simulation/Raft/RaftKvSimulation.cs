@@ -127,6 +127,10 @@ public sealed class RaftKvSimulation
         {
             failure = "invariant violated inside a node: " + e.Message + "\n" + e.StackTrace;
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or IndexOutOfRangeException or NullReferenceException or KeyNotFoundException)
+        {
+            failure = $"a node or the harness threw {e.GetType().Name}: {e.Message}\n{e.StackTrace}";
+        }
         return new RaftSimResult(
             Options, failure is null, failure, _clients.Sum(c => c.Completed), _clients.Sum(c => c.GaveUp), Invariants.LeadersElected,
             Invariants.HighestTerm, Invariants.CommittedEntries, Network.Stats.Sent, Injector.FaultsInjected, linearizability);

@@ -180,7 +180,7 @@ internal sealed class SimKvClient
             done();
             return;
         }
-        if (!_stopped) _sim.Executor.Schedule(SimRandom.Between(_random, 0, 10_000), NextOperation);
+        if (!_stopped) _sim.Executor.Schedule(SimRandom.Between(_random, 1, 10_000), NextOperation);  // >= 1 µs: the checker treats equal times as concurrent
     }
 
     private static int KeyIndex(string key) => key.Length > 1 && key[0] == 'k' && int.TryParse(key.AsSpan(1), out var i) ? i : -1;

@@ -15,7 +15,12 @@ internal sealed class SimRaftNode
     private readonly RaftKvSimulation _sim;
     private readonly RaftConfig _config;
     private readonly long _tickMicros;
-    private readonly Queue<RaftReady> _disk = new();
+    // Writes in flight, in order: readies, and snapshots of the state machine (SnapshotWrite) to record, as the real
+    // host's append thread does, so a snapshot never overtakes the entries before it.
+    private readonly Queue<object> _disk = new();
+    private ulong _snapshotRequestedAt;
+
+    private sealed record SnapshotWrite(ulong Index, ConfState Conf, byte[] Data);
     private readonly SortedDictionary<ulong, (int Client, ulong Attempt, ulong Term)> _pendingWrites = [];
     private readonly SortedDictionary<ulong, (int Client, ulong Attempt, string Key)> _readRequests = [];
     private readonly List<(ulong Index, int Client, ulong Attempt, string Key)> _readsAwaitingApply = [];
@@ -52,6 +57,7 @@ internal sealed class SimRaftNode
         Raft = new RaftNode(_config, Storage, new SeededRandom(_sim.Options.Seed * 1_000_003UL + (ulong)Id * 7919UL + (ulong)_incarnation));
         Kv.Restore(Storage.GetSnapshot().Data.Span);
         Kv.SetAppliedIndex(Storage.SnapshotMetadata.Index);
+        _snapshotRequestedAt = Storage.SnapshotMetadata.Index;
         ScheduleTick();
         ScheduleReady();
     }
@@ -168,8 +174,8 @@ internal sealed class SimRaftNode
                 if (_readRequests.Remove(rs.RequestId, out var read)) _readsAwaitingApply.Add((rs.Index, read.Client, read.Attempt, read.Key));
             }
             ServeReads();
-            MaybeSnapshot(ready.Conf);
             _disk.Enqueue(ready);
+            MaybeSnapshot(ready.Conf);
             ScheduleDisk();
         }
     }
@@ -201,14 +207,10 @@ internal sealed class SimRaftNode
     private void MaybeSnapshot(ConfState conf)
     {
         var every = _sim.Options.SnapshotEveryEntries;
-        if (every <= 0) return;
         var applied = Kv.AppliedIndex;
-        if (applied < Storage.SnapshotMetadata.Index + (ulong)every || applied > Storage.LastIndex) return;
-        foreach (var r in _disk)
-        {
-            if (r.Snapshot is not null) return;  // the durable log is about to be replaced
-        }
-        Storage.CreateSnapshotAndCompact(applied, conf, Kv.Snapshot());
+        if (every <= 0 || applied < _snapshotRequestedAt + (ulong)every) return;
+        _snapshotRequestedAt = applied;
+        _disk.Enqueue(new SnapshotWrite(applied, conf, Kv.Snapshot()));
     }
 
     private void ScheduleDisk()
@@ -230,8 +232,14 @@ internal sealed class SimRaftNode
         var raft = Raft!;
         var batch = _disk.ToArray();
         _disk.Clear();
-        foreach (var ready in batch)
+        foreach (var item in batch)
         {
+            if (item is SnapshotWrite snap)
+            {
+                if (snap.Index > Storage.SnapshotMetadata.Index && snap.Index <= Storage.LastIndex) Storage.CreateSnapshotAndCompact(snap.Index, snap.Conf, snap.Data);
+                continue;
+            }
+            var ready = (RaftReady)item;
             if (ready.Snapshot is { } snapshot) Storage.ApplySnapshot(snapshot);
             if (ready.Entries.Count > 0) Storage.Append(ready.Entries);
             if (ready.HardState is { } hs) Storage.SetHardState(hs);

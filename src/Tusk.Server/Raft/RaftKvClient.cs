@@ -1,0 +1,244 @@
+// lint: allow Task.Delay — the client's back-off between retries (a host-side client, not a core).
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Tusk.Raft.Kv;
+
+namespace Tusk.Server.Raft;
+
+/// <summary>The outcome of a request after every retry failed within the deadline.</summary>
+public sealed class RaftKvUnavailableException(string message, bool mayHaveApplied) : Exception(message)
+{
+    /// <summary>True for a write whose outcome is unknown: it may have been applied (a later read tells).</summary>
+    public bool MayHaveApplied { get; } = mayHaveApplied;
+}
+
+/// <summary>
+/// A .NET client of a replicated KV cluster. Finds the leader (following "not leader" hints, trying every member),
+/// and retries a request with the same (client id, sequence) so the cluster applies it at most once (client
+/// sessions). Thread-safe: requests from many tasks share one connection per node and are pipelined; each request
+/// gets a new sequence number. A request that cannot complete within <see cref="RequestTimeout"/> throws
+/// <see cref="RaftKvUnavailableException"/>.
+/// </summary>
+public sealed class RaftKvClient : IAsyncDisposable
+{
+    private readonly IReadOnlyList<IPEndPoint> _members;
+    private readonly ulong _clientId;
+    private readonly ConcurrentDictionary<string, NodeConnection> _connections = new();
+    private long _sequence;
+    private long _requestIds;
+    private volatile IPEndPoint? _leader;
+
+    public RaftKvClient(IReadOnlyList<IPEndPoint> members, ulong clientId = 0)
+    {
+        if (members.Count == 0) throw new ArgumentException("no cluster members given");
+        _members = members;
+        _clientId = clientId != 0 ? clientId : RandomId();
+    }
+
+    /// <summary>How long one request may take, retries included.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one attempt waits for an answer before trying another node.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock for deadlines.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public ulong ClientId => _clientId;
+
+    private static ulong RandomId()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes) | 1;
+    }
+
+    public async Task PutAsync(string key, string value, CancellationToken ct = default) =>
+        await ExecuteAsync(new KvCommand(KvOp.Put, _clientId, NextSequence(), key, value), ct).ConfigureAwait(false);
+
+    public async Task<string?> GetAsync(string key, CancellationToken ct = default) =>
+        (await ExecuteAsync(new KvCommand(KvOp.Get, _clientId, NextSequence(), key), ct).ConfigureAwait(false)).Value;
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> if it holds <paramref name="expected"/> (null: absent). Returns (swapped, the value found).</summary>
+    public async Task<(bool Swapped, string? Found)> CasAsync(string key, string? expected, string value, CancellationToken ct = default)
+    {
+        var r = await ExecuteAsync(new KvCommand(KvOp.Cas, _clientId, NextSequence(), key, value, expected), ct).ConfigureAwait(false);
+        return (r.Succeeded, r.Value);
+    }
+
+    public async Task<bool> DeleteAsync(string key, CancellationToken ct = default) =>
+        (await ExecuteAsync(new KvCommand(KvOp.Delete, _clientId, NextSequence(), key), ct).ConfigureAwait(false)).Succeeded;
+
+    /// <summary>The status document (JSON) of one node.</summary>
+    public async Task<string> StatusAsync(IPEndPoint node, CancellationToken ct = default)
+    {
+        var connection = Connect(node);
+        var id = (ulong)Interlocked.Increment(ref _requestIds);
+        var payload = await connection.RequestAsync(id, RaftFrames.StatusRequest(id), AttemptTimeout, ct).ConfigureAwait(false);
+        return RaftFrames.ReadStatusResponse(payload).Json;
+    }
+
+    private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
+
+    private async Task<KvResponse> ExecuteAsync(KvCommand command, CancellationToken ct)
+    {
+        var start = Time.GetTimestamp();
+        var target = _leader ?? _members[(int)(command.Sequence % (ulong)_members.Count)];
+        var tried = 0;
+        string lastProblem = "no attempt made";
+        while (Time.GetElapsedTime(start) < RequestTimeout)
+        {
+            ct.ThrowIfCancellationRequested();
+            var id = (ulong)Interlocked.Increment(ref _requestIds);
+            KvResponse? response = null;
+            try
+            {
+                var payload = await Connect(target).RequestAsync(id, RaftFrames.Request(new KvRequest(id, command)), AttemptTimeout, ct).ConfigureAwait(false);
+                response = RaftFrames.ReadResponse(payload);
+            }
+            catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
+            {
+                lastProblem = $"{target}: {e.Message}";
+                DropConnection(target);
+            }
+            if (response is { Status: KvStatus.Ok })
+            {
+                _leader = target;
+                return response;
+            }
+            if (response is { Status: KvStatus.Error }) throw new InvalidOperationException($"{target} refused the request: {response.Value}");
+            if (response is { Status: KvStatus.NotLeader, LeaderAddress: { } address } && IPEndPoint.TryParse(address, out var leader) && !leader.Equals(target))
+            {
+                lastProblem = $"{target} is not the leader";
+                target = leader;
+                continue;
+            }
+            if (response is not null) lastProblem = response.Status == KvStatus.Retry ? $"{target}: leader changed, retrying" : $"{target}: no leader known";
+            _leader = null;
+            tried++;
+            target = _members[(int)((command.Sequence + (ulong)tried) % (ulong)_members.Count)];
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200, 10 * tried)), ct).ConfigureAwait(false);
+        }
+        throw new RaftKvUnavailableException(
+            $"{command.Op.ToString().ToLowerInvariant()} {command.Key}: no answer from the cluster within {RequestTimeout.TotalSeconds:F0} s (last: {lastProblem})",
+            command.Op != KvOp.Get);
+    }
+
+    private NodeConnection Connect(IPEndPoint node) => _connections.GetOrAdd(node.ToString(), _ => new NodeConnection(node));
+
+    private void DropConnection(IPEndPoint node)
+    {
+        if (_connections.TryRemove(node.ToString(), out var c)) _ = c.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _connections.Values) await c.DisposeAsync().ConfigureAwait(false);
+        _connections.Clear();
+    }
+
+    /// <summary>One pipelined connection: requests are matched to responses by request id.</summary>
+    private sealed class NodeConnection : IAsyncDisposable
+    {
+        private readonly IPEndPoint _endpoint;
+        private readonly ConcurrentDictionary<ulong, TaskCompletionSource<byte[]>> _waiting = new();
+        private readonly SemaphoreSlim _writeLock = new(1, 1);
+        private readonly CancellationTokenSource _closed = new();
+        private Task<NetworkStream>? _stream;
+        private readonly object _gate = new();
+
+        public NodeConnection(IPEndPoint endpoint) => _endpoint = endpoint;
+
+        private Task<NetworkStream> StreamAsync()
+        {
+            lock (_gate) return _stream ??= OpenAsync();
+        }
+
+        private async Task<NetworkStream> OpenAsync()
+        {
+            var socket = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(_endpoint, _closed.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            await stream.WriteAsync(RaftFrames.Hello(0), _closed.Token).ConfigureAwait(false);
+            _ = ReadLoop(stream);
+            return stream;
+        }
+
+        public async Task<byte[]> RequestAsync(ulong id, byte[] frame, TimeSpan timeout, CancellationToken ct)
+        {
+            var tcs = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting[id] = tcs;
+            try
+            {
+                var stream = await StreamAsync().ConfigureAwait(false);
+                await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await stream.WriteAsync(frame, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+                return await tcs.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _waiting.TryRemove(id, out _);
+            }
+        }
+
+        private async Task ReadLoop(NetworkStream stream)
+        {
+            var reader = PipeReader.Create(stream);
+            try
+            {
+                while (true)
+                {
+                    var read = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                    var buffer = read.Buffer;
+                    while (RaftFrames.TryRead(ref buffer, out var payload))
+                    {
+                        var id = RaftFrames.KindOf(payload) switch
+                        {
+                            FrameKind.KvResponse => RaftFrames.ReadResponse(payload).RequestId,
+                            FrameKind.StatusResponse => RaftFrames.ReadStatusResponse(payload).RequestId,
+                            _ => throw new FormatException("unexpected frame from the node"),
+                        };
+                        if (_waiting.TryGetValue(id, out var tcs)) tcs.TrySetResult(payload);
+                    }
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    if (read.IsCompleted) break;
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or FormatException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+                foreach (var w in _waiting.Values) w.TrySetException(new IOException($"connection to {_endpoint} closed"));
+                lock (_gate) _stream = null;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _closed.CancelAsync().ConfigureAwait(false);
+            Task<NetworkStream>? s;
+            lock (_gate) s = _stream;
+            if (s is { IsCompletedSuccessfully: true }) await s.Result.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
