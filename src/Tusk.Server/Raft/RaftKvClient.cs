@@ -17,17 +17,19 @@ public sealed class RaftKvUnavailableException(string message, bool mayHaveAppli
 
 /// <summary>
 /// A .NET client of a replicated KV cluster. Finds the leader (following "not leader" hints, trying every member),
-/// and retries a request with the same (client id, sequence) so the cluster applies it at most once (client
-/// sessions). Thread-safe: requests from many tasks share one connection per node and are pipelined; each request
-/// gets a new sequence number. A request that cannot complete within <see cref="RequestTimeout"/> throws
-/// <see cref="RaftKvUnavailableException"/>.
+/// and retries a request with the same (session id, sequence) so the cluster applies it at most once (client
+/// sessions). Thread-safe: requests from many tasks share one connection per node and are pipelined. The cluster
+/// keeps one result per session and treats a lower sequence as an old retry, so every request in flight holds a
+/// session of its own: sessions are pooled, and a session's next request always has a higher sequence. A request
+/// that cannot complete within <see cref="RequestTimeout"/> throws <see cref="RaftKvUnavailableException"/>.
 /// </summary>
 public sealed class RaftKvClient : IAsyncDisposable
 {
     private readonly IReadOnlyList<IPEndPoint> _members;
     private readonly ulong _clientId;
     private readonly ConcurrentDictionary<string, NodeConnection> _connections = new();
-    private long _sequence;
+    private readonly ConcurrentBag<Session> _idleSessions = [];
+    private long _sessionsCreated;
     private long _requestIds;
     private volatile IPEndPoint? _leader;
 
@@ -35,7 +37,8 @@ public sealed class RaftKvClient : IAsyncDisposable
     {
         if (members.Count == 0) throw new ArgumentException("no cluster members given");
         _members = members;
-        _clientId = clientId != 0 ? clientId : RandomId();
+        // Session ids count up from here; random high bits keep different clients apart.
+        _clientId = clientId != 0 ? clientId : RandomId() & ~0xFFFF_FFFFUL;
     }
 
     /// <summary>How long one request may take, retries included.</summary>
@@ -47,7 +50,18 @@ public sealed class RaftKvClient : IAsyncDisposable
     /// <summary>The clock for deadlines.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The id of this client's first session; further sessions count up from it.</summary>
     public ulong ClientId => _clientId;
+
+    /// <summary>Sessions created so far (the most requests this client had in flight at once).</summary>
+    public long Sessions => Interlocked.Read(ref _sessionsCreated);
+
+    private sealed class Session(ulong id)
+    {
+        public ulong Id { get; } = id;
+
+        public ulong Sequence { get; set; }
+    }
 
     private static ulong RandomId()
     {
@@ -57,20 +71,20 @@ public sealed class RaftKvClient : IAsyncDisposable
     }
 
     public async Task PutAsync(string key, string value, CancellationToken ct = default) =>
-        await ExecuteAsync(new KvCommand(KvOp.Put, _clientId, NextSequence(), key, value), ct).ConfigureAwait(false);
+        await ExecuteAsync(s => new KvCommand(KvOp.Put, s.Id, s.Sequence, key, value), ct).ConfigureAwait(false);
 
     public async Task<string?> GetAsync(string key, CancellationToken ct = default) =>
-        (await ExecuteAsync(new KvCommand(KvOp.Get, _clientId, NextSequence(), key), ct).ConfigureAwait(false)).Value;
+        (await ExecuteAsync(s => new KvCommand(KvOp.Get, s.Id, s.Sequence, key), ct).ConfigureAwait(false)).Value;
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> if it holds <paramref name="expected"/> (null: absent). Returns (swapped, the value found).</summary>
     public async Task<(bool Swapped, string? Found)> CasAsync(string key, string? expected, string value, CancellationToken ct = default)
     {
-        var r = await ExecuteAsync(new KvCommand(KvOp.Cas, _clientId, NextSequence(), key, value, expected), ct).ConfigureAwait(false);
+        var r = await ExecuteAsync(s => new KvCommand(KvOp.Cas, s.Id, s.Sequence, key, value, expected), ct).ConfigureAwait(false);
         return (r.Succeeded, r.Value);
     }
 
     public async Task<bool> DeleteAsync(string key, CancellationToken ct = default) =>
-        (await ExecuteAsync(new KvCommand(KvOp.Delete, _clientId, NextSequence(), key), ct).ConfigureAwait(false)).Succeeded;
+        (await ExecuteAsync(s => new KvCommand(KvOp.Delete, s.Id, s.Sequence, key), ct).ConfigureAwait(false)).Succeeded;
 
     /// <summary>The status document (JSON) of one node.</summary>
     public async Task<string> StatusAsync(IPEndPoint node, CancellationToken ct = default)
@@ -81,7 +95,20 @@ public sealed class RaftKvClient : IAsyncDisposable
         return RaftFrames.ReadStatusResponse(payload).Json;
     }
 
-    private ulong NextSequence() => (ulong)Interlocked.Increment(ref _sequence);
+    private async Task<KvResponse> ExecuteAsync(Func<Session, KvCommand> build, CancellationToken ct)
+    {
+        if (!_idleSessions.TryTake(out var session)) session = new Session(_clientId + (ulong)Interlocked.Increment(ref _sessionsCreated));
+        session.Sequence++;
+        try
+        {
+            return await ExecuteAsync(build(session), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Reused only after this request is finished (answered or given up): its next sequence is higher.
+            _idleSessions.Add(session);
+        }
+    }
 
     private async Task<KvResponse> ExecuteAsync(KvCommand command, CancellationToken ct)
     {

@@ -93,6 +93,23 @@ public sealed class RaftKvSimulation
 
     internal long TickDriftPpm(int node) => _tickDriftPpm[node];
 
+    /// <summary>A node stops itself (a failed fsync): it is down for a while, then restarts from its disk, unless the
+    /// fault injector has taken it down meanwhile (the injector then restarts it).</summary>
+    internal void FailStop(int id)
+    {
+        var node = _nodes[id - 1];
+        if (Executor.IsTracing) Executor.Trace($"node {id} fail-stop: fsync failed");
+        node.Crash();
+        Network.SetNodeUp(id, false);
+        Executor.Schedule(SimRandom.Between(DiskRandom, 50_000, 500_000), () =>
+        {
+            if (Executor.IsTracing) Executor.Trace($"node {id} restart after fail-stop (injector has it down: {Injector.CrashedNodes.Contains(id)}, up: {node.IsUp})");
+            if (Injector.CrashedNodes.Contains(id) || node.IsUp) return;
+            Network.SetNodeUp(id, true);
+            node.Start();
+        });
+    }
+
     /// <summary>Runs the seed's whole scenario and checks it. <paramref name="trace"/> receives every event (for replaying a failure).</summary>
     public static RaftSimResult Run(RaftSimOptions options, Action<string>? trace = null) => new RaftKvSimulation(options, trace).Run();
 
@@ -112,6 +129,7 @@ public sealed class RaftKvSimulation
                 Injector.Stop();
                 Injector.HealAll();
                 Network.DefaultLink = LinkOptions.Default;
+                foreach (var n in _nodes) n.Disk?.ClearFaults();
                 failure = CheckLiveness();
             }
             for (var i = 0; i < Options.Clients; i++) _clients[i].Stop();

@@ -39,6 +39,12 @@ public sealed record RaftSimOptions
 
     public int SnapshotChunkBytes { get; init; } = 256;
 
+    /// <summary>Probability that an fsync of a node's Raft log fails (the node then stops and restarts).</summary>
+    public double FsyncFailureProbability { get; init; }
+
+    /// <summary>A crash tears unsynced writes (keeps a random prefix) instead of dropping them.</summary>
+    public bool TornWrites { get; init; }
+
     public int MaxInflightMessages { get; init; } = 16;
 
     public int Clients { get; init; } = 4;
@@ -90,6 +96,8 @@ public sealed record RaftSimOptions
             DiskLatencyTailMeanMicros = SimRandom.Between(rng, 1, 5_000),
             SnapshotEveryEntries = SimRandom.Pick(rng, [0, 10, 30, 100]),
             SnapshotChunkBytes = SimRandom.Pick(rng, [64, 512, 1 << 20]),
+            FsyncFailureProbability = plan.Crashes ? SimRandom.Pick(rng, [0.0, 0.0, 0.001, 0.01]) : 0,
+            TornWrites = SimRandom.Chance(rng, 0.5),
             MaxInflightMessages = SimRandom.Pick(rng, [1, 4, 64]),
             Clients = (int)SimRandom.Between(rng, 1, 6),
             Keys = (int)SimRandom.Between(rng, 1, 5),
@@ -100,5 +108,5 @@ public sealed record RaftSimOptions
     public override string ToString() =>
         $"seed={Seed} nodes={Nodes} election={ElectionTicks} heartbeat={HeartbeatTicks} tick={TickMicros}us prevote={PreVote} " +
         $"checkquorum={CheckQuorum} reads={ReadOnly} drift<={TickDriftMaxPpm}ppm disk={DiskLatencyMinMicros}us+exp({DiskLatencyTailMeanMicros}us) " +
-        $"snapshot-every={SnapshotEveryEntries} chunk={SnapshotChunkBytes} inflight={MaxInflightMessages} clients={Clients} keys={Keys} {Faults}";
+        $"snapshot-every={SnapshotEveryEntries} chunk={SnapshotChunkBytes} fsync-fail={FsyncFailureProbability} torn={TornWrites} inflight={MaxInflightMessages} clients={Clients} keys={Keys} {Faults}";
 }

@@ -6,9 +6,10 @@ namespace Tusk.Simulation.Raft;
 
 /// <summary>
 /// A simulated host of one Raft KV node: drives a <see cref="RaftNode"/> the way the real host does (ticks, ready
-/// handling, pipelined persistence, applying, answering clients), over virtual time. Its "disk" is a
-/// <see cref="MemoryRaftStorage"/> updated only when a write completes; a crash loses every write in flight.
-/// The state machine is volatile and rebuilt from the snapshot and the log at restart.
+/// handling, pipelined persistence with group commit, applying, answering clients), over virtual time. Its Raft log
+/// is the real <see cref="DurableRaftStorage"/> on a per-node <see cref="SimFileSystem"/>: a crash drops (or tears)
+/// every unsynced write, and a failed fsync stops the node as the real host does, to be restarted. The state machine
+/// is volatile and rebuilt from the snapshot and the log at restart.
 /// </summary>
 internal sealed class SimRaftNode
 {
@@ -41,7 +42,12 @@ internal sealed class SimRaftNode
 
     public int Id { get; }
 
-    public MemoryRaftStorage Storage { get; } = new();
+    public SimFileSystem Disk { get; private set; } = null!;
+
+    public DurableRaftStorage Storage { get; private set; } = null!;
+
+    /// <summary>Times this node stopped because an fsync failed.</summary>
+    public int FsyncFailures { get; private set; }
 
     public RaftNode? Raft { get; private set; }
 
@@ -53,7 +59,24 @@ internal sealed class SimRaftNode
 
     public void Start()
     {
+        if (Raft is not null) return;
         _incarnation++;
+        if (Disk is null)
+        {
+            Disk = new SimFileSystem(_sim.Options.Seed * 31 + (ulong)Id);
+            if (_sim.Options.FsyncFailureProbability > 0) Disk.SetFaultProbability(SimOperationKind.Sync, _sim.Options.FsyncFailureProbability);
+        }
+        try
+        {
+            Storage = DurableRaftStorage.Open(Disk, "/raft");
+        }
+        catch (IOException e) when (e is not Tusk.Core.CorruptionException)
+        {
+            if (_sim.Executor.IsTracing) _sim.Executor.Trace($"node {Id} recovery failed: {e.Message}");
+            FsyncFailures++;  // recovery syncs too; try again later
+            _sim.FailStop(Id);
+            return;
+        }
         Raft = new RaftNode(_config, Storage, new SeededRandom(_sim.Options.Seed * 1_000_003UL + (ulong)Id * 7919UL + (ulong)_incarnation));
         Kv.Restore(Storage.GetSnapshot().Data.Span);
         Kv.SetAppliedIndex(Storage.SnapshotMetadata.Index);
@@ -64,7 +87,10 @@ internal sealed class SimRaftNode
 
     public void Crash()
     {
+        if (Raft is null) return;
         Raft = null;
+        Storage.Dispose();
+        Disk.Crash(_sim.Options.TornWrites ? CrashOptions.TearWrites : CrashOptions.DropUnsynced);
         _tickTimer?.Cancel();
         _diskTimer?.Cancel();
         _disk.Clear();  // writes in flight never reached the disk
@@ -213,6 +239,19 @@ internal sealed class SimRaftNode
         _disk.Enqueue(new SnapshotWrite(applied, conf, Kv.Snapshot()));
     }
 
+    /// <summary>One fsync covers every ready saved since the last one; then they are reported persisted.</summary>
+    private void FlushPersisted(List<RaftReady> persisted)
+    {
+        if (persisted.Count == 0) return;
+        Storage.Sync();
+        foreach (var ready in persisted)
+        {
+            Raft!.OnPersisted(ready);
+            foreach (var m in ready.MessagesAfterPersist) _sim.Network.Send(Id, (int)m.To, new SimEnvelope { Raft = m });
+        }
+        persisted.Clear();
+    }
+
     private void ScheduleDisk()
     {
         if (_diskTimer is { IsPending: true } || _disk.Count == 0) return;
@@ -229,22 +268,33 @@ internal sealed class SimRaftNode
     /// <summary>One fsync completes every write queued when it started (group commit).</summary>
     private void CompleteDiskWrites()
     {
-        var raft = Raft!;
         var batch = _disk.ToArray();
         _disk.Clear();
-        foreach (var item in batch)
+        var persisted = new List<RaftReady>();
+        try
         {
-            if (item is SnapshotWrite snap)
+            foreach (var item in batch)
             {
-                if (snap.Index > Storage.SnapshotMetadata.Index && snap.Index <= Storage.LastIndex) Storage.CreateSnapshotAndCompact(snap.Index, snap.Conf, snap.Data);
-                continue;
+                if (item is SnapshotWrite snap)
+                {
+                    FlushPersisted(persisted);
+                    if (snap.Index > Storage.SnapshotMetadata.Index && snap.Index <= Storage.LastIndex)
+                        Storage.CreateSnapshotAndCompact(snap.Index, snap.Conf, snap.Data);
+                    continue;
+                }
+                var ready = (RaftReady)item;
+                Storage.Save(ready);
+                persisted.Add(ready);
             }
-            var ready = (RaftReady)item;
-            if (ready.Snapshot is { } snapshot) Storage.ApplySnapshot(snapshot);
-            if (ready.Entries.Count > 0) Storage.Append(ready.Entries);
-            if (ready.HardState is { } hs) Storage.SetHardState(hs);
-            raft.OnPersisted(ready);
-            foreach (var m in ready.MessagesAfterPersist) _sim.Network.Send(Id, (int)m.To, new SimEnvelope { Raft = m });
+            FlushPersisted(persisted);
+        }
+        catch (IOException)
+        {
+            // An fsync failed: the page cache may have dropped the writes. Like the real host, stop the node; it
+            // restarts from what is durable.
+            FsyncFailures++;
+            _sim.FailStop(Id);
+            return;
         }
         ScheduleReady();
         ScheduleDisk();

@@ -115,9 +115,15 @@ public sealed class SegmentedLog : IDisposable
                     }
                     cut = file.Length - reader.Position;
                     file.Truncate(reader.Position);
-                    file.Sync();
                 }
                 break;
+            }
+            if (newest)
+            {
+                // Make the recovered tail durable even when nothing was cut: an earlier recovery may have cut it and
+                // then failed to fsync, leaving a truncation that is visible but not durable (fsync errors leave the
+                // page cache in an unknown state). Later segments will treat this one as closed and synced.
+                file.Sync();
             }
         }
         return cut;
