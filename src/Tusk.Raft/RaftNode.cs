@@ -77,6 +77,9 @@ public sealed partial class RaftNode
 
     public ulong Id => _config.Id;
 
+    /// <summary>The group this node belongs to (stamped on its messages).</summary>
+    public ulong Group => _config.Group;
+
     public RaftRole Role { get; private set; }
 
     /// <summary>The current term. Invariant: never decreases.</summary>
