@@ -5,71 +5,71 @@ namespace Tusk.Raft.Kv;
 
 /// <summary>
 /// The state machine of the replicated key-value store: applies committed <see cref="KvCommand"/>s in log order,
-/// with client sessions so a retried request (same client and sequence) is applied once and answered with the
+/// with client sessions so a retried request (same session and sequence) is applied once and answered with the
 /// first answer. Deterministic: every replica that applies the same entries holds the same state. Single-threaded.
-/// Held in memory; <see cref="Snapshot"/> serializes the data and the session table for InstallSnapshot.
+/// The state lives in an <see cref="IKvStore"/>: in memory (<see cref="MemoryKvStore"/>, the default) or in the LSM
+/// engine (<see cref="LsmKvStore"/>); the host calls <see cref="Commit"/> after applying each batch of entries.
+/// <see cref="Snapshot"/> serializes the data and the session table for InstallSnapshot.
 /// </summary>
-public sealed class KvStateMachine
+public sealed class KvStateMachine(IKvStore? store = null)
 {
-    private readonly SortedDictionary<string, string> _data = new(StringComparer.Ordinal);
-
-    // Per client: the last applied sequence and its result. Bounded by the number of clients; a production
-    // deployment expires idle sessions through a replicated command (not needed by the simulator's clients).
-    private readonly SortedDictionary<ulong, (ulong Sequence, KvResult Result)> _sessions = [];
+    private readonly IKvStore _store = store ?? new MemoryKvStore();
 
     /// <summary>The index of the last entry applied (or of the snapshot restored).</summary>
-    public ulong AppliedIndex { get; private set; }
+    public ulong AppliedIndex => _store.AppliedIndex;
 
-    public int Count => _data.Count;
+    public long Count => _store.Count;
 
-    /// <summary>Applies the entry at <paramref name="index"/>; null for entries that carry no command (the leader's empty entry, conf changes).</summary>
+    public IKvStore Store => _store;
+
+    /// <summary>Applies the entry; null for entries that carry no command (the leader's empty entry, conf changes) or were applied before.</summary>
     public KvResult? Apply(RaftEntry entry)
     {
         if (entry.Index <= AppliedIndex) return null;
-        AppliedIndex = entry.Index;
+        _store.SetAppliedIndex(entry.Index);
         if (entry.Type != EntryType.Normal || entry.Data.IsEmpty) return null;
         return Apply(KvCommand.Decode(entry.Data.Span));
     }
 
+    /// <summary>Makes the entries applied since the last call one atomic change of the store.</summary>
+    public void Commit() => _store.Commit();
+
     private KvResult Apply(KvCommand command)
     {
-        if (_sessions.TryGetValue(command.ClientId, out var session) && command.Sequence <= session.Sequence)
+        if (_store.TryGetSession(command.ClientId, out var sequence, out var previous) && command.Sequence <= sequence)
         {
             // A retry of a request already applied: answer as the first time, change nothing.
-            return session.Result;
+            return previous;
         }
-        _data.TryGetValue(command.Key, out var current);
+        var current = _store.Get(command.Key);
         KvResult result;
         switch (command.Op)
         {
             case KvOp.Put:
-                _data[command.Key] = command.Value ?? "";
+                _store.Put(command.Key, command.Value ?? "");
+                result = new KvResult(true, current);
+                break;
+            case KvOp.Cas when current == command.Expected:
+                _store.Put(command.Key, command.Value ?? "");
                 result = new KvResult(true, current);
                 break;
             case KvOp.Cas:
-                if (current == command.Expected)
-                {
-                    _data[command.Key] = command.Value ?? "";
-                    result = new KvResult(true, current);
-                }
-                else
-                {
-                    result = new KvResult(false, current);
-                }
+                result = new KvResult(false, current);
                 break;
             case KvOp.Delete:
-                result = new KvResult(_data.Remove(command.Key), current);
+                if (current is not null) _store.Delete(command.Key);
+                result = new KvResult(current is not null, current);
                 break;
             default:
                 result = new KvResult(true, current);
                 break;
         }
-        _sessions[command.ClientId] = (command.Sequence, result);
+        _store.SetSession(command.ClientId, command.Sequence, result);
         return result;
     }
 
     /// <summary>Reads a key at the applied state (callers ensure linearizability through ReadIndex or a lease).</summary>
-    public string? Read(string key) => _data.TryGetValue(key, out var v) ? v : null;
+    public string? Read(string key) => _store.Get(key);
 
     /// <summary>Serializes the data and sessions: applied index, then counts and length-prefixed UTF-8 strings.</summary>
     public byte[] Snapshot()
@@ -85,12 +85,14 @@ public sealed class KvStateMachine
             stream.Write(bytes);
         }
         U64(AppliedIndex);
-        U64((ulong)_data.Count);
-        foreach (var (k, v) in _data) { Str(k); Str(v); }
-        U64((ulong)_sessions.Count);
-        foreach (var (client, (seq, result)) in _sessions)
+        var data = _store.Data().ToList();
+        U64((ulong)data.Count);
+        foreach (var (k, v) in data) { Str(k); Str(v); }
+        var sessions = _store.Sessions().ToList();
+        U64((ulong)sessions.Count);
+        foreach (var (session, seq, result) in sessions)
         {
-            U64(client);
+            U64(session);
             U64(seq);
             U64(result.Succeeded ? 1UL : 0UL);
             Str(result.Value);
@@ -98,7 +100,7 @@ public sealed class KvStateMachine
         return stream.ToArray();
     }
 
-    /// <summary>Replaces the state with a snapshot taken by <see cref="Snapshot"/>; throws <see cref="FormatException"/> on malformed data.</summary>
+    /// <summary>Replaces the state with a snapshot taken by <see cref="Snapshot"/> and commits it; throws <see cref="FormatException"/> on malformed data.</summary>
     public void Restore(ReadOnlySpan<byte> snapshot)
     {
         var at = 0;
@@ -118,30 +120,40 @@ public sealed class KvStateMachine
             at += (int)n;
             return v;
         }
-        _data.Clear();
-        _sessions.Clear();
-        if (snapshot.IsEmpty)
+        // Parse everything before touching the store, so a malformed snapshot changes nothing.
+        var data = new List<(string, string)>();
+        var sessions = new List<(ulong, ulong, KvResult)>();
+        ulong applied = 0;
+        if (!snapshot.IsEmpty)
         {
-            AppliedIndex = 0;
-            return;
+            applied = U64(snapshot);
+            var count = U64(snapshot);
+            for (ulong i = 0; i < count; i++)
+            {
+                var k = Str(snapshot) ?? throw new FormatException("kv snapshot: null key");
+                data.Add((k, Str(snapshot) ?? ""));
+            }
+            var sessionCount = U64(snapshot);
+            for (ulong i = 0; i < sessionCount; i++)
+            {
+                var session = U64(snapshot);
+                var seq = U64(snapshot);
+                var ok = U64(snapshot) == 1;
+                sessions.Add((session, seq, new KvResult(ok, Str(snapshot))));
+            }
+            if (at != snapshot.Length) throw new FormatException("kv snapshot: trailing bytes");
         }
-        AppliedIndex = U64(snapshot);
-        var count = U64(snapshot);
-        for (ulong i = 0; i < count; i++)
-        {
-            var k = Str(snapshot) ?? throw new FormatException("kv snapshot: null key");
-            _data[k] = Str(snapshot) ?? "";
-        }
-        var sessions = U64(snapshot);
-        for (ulong i = 0; i < sessions; i++)
-        {
-            var client = U64(snapshot);
-            var seq = U64(snapshot);
-            var ok = U64(snapshot) == 1;
-            _sessions[client] = (seq, new KvResult(ok, Str(snapshot)));
-        }
+        _store.Clear();
+        foreach (var (k, v) in data) _store.Put(k, v);
+        foreach (var (session, seq, result) in sessions) _store.SetSession(session, seq, result);
+        _store.SetAppliedIndex(applied);
+        _store.Commit();
     }
 
-    /// <summary>Sets the applied index after a snapshot restore done elsewhere (the snapshot's index).</summary>
-    public void SetAppliedIndex(ulong index) => AppliedIndex = index;
+    /// <summary>Sets the applied index after a snapshot restore (the snapshot's index) and commits.</summary>
+    public void SetAppliedIndex(ulong index)
+    {
+        _store.SetAppliedIndex(index);
+        _store.Commit();
+    }
 }

@@ -59,11 +59,11 @@ public sealed class RaftKvNode : IAsyncDisposable
     private readonly RaftKvNodeOptions _options;
     private readonly DurableRaftStorage _storage;
     private readonly RaftNode _raft;
-    private readonly KvStateMachine _kv = new();
+    private readonly KvStateMachine _kv;
     private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(65_536) { SingleReader = true });
     // Work for the append thread, in order: readies to persist, and snapshots to write (object: RaftReady or SnapshotRequest).
     private readonly Channel<object> _persist = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private sealed record SnapshotRequest(ulong Index, ConfState Conf, byte[] Data, int Keys);
+    private sealed record SnapshotRequest(ulong Index, ConfState Conf, byte[] Data, long Keys);
 
     // The loop thread reads the storage (through LockedStorage) while the append thread changes it: every access
     // takes this lock. The append thread holds it while writing into the page cache, never across an fsync
@@ -80,15 +80,23 @@ public sealed class RaftKvNode : IAsyncDisposable
     private ulong _nextReadId;
     private ConfState _conf;
 
-    private RaftKvNode(RaftKvNodeOptions options, DurableRaftStorage storage)
+    private RaftKvNode(RaftKvNodeOptions options, DurableRaftStorage storage, LsmKvStore state)
     {
         _options = options;
         _storage = storage;
+        _kv = new KvStateMachine(state);
         var snapshot = storage.GetSnapshot();
-        _kv.Restore(snapshot.Data.Span);
-        _kv.SetAppliedIndex(snapshot.Metadata.Index);
+        if (state.AppliedIndex < snapshot.Metadata.Index)
+        {
+            // The engine is behind the Raft snapshot (the log it would replay from is compacted): start from the snapshot.
+            _kv.Restore(snapshot.Data.Span);
+            _kv.SetAppliedIndex(snapshot.Metadata.Index);
+        }
         var config = new RaftConfig
         {
+            // The engine applied (and kept, without fsync) a prefix of the log; Raft hands out the rest again. Entries
+            // the engine already holds are skipped by the state machine, so the durable commit bounds this from above.
+            Applied = Math.Min(_kv.AppliedIndex, Math.Max(storage.HardState.Commit, snapshot.Metadata.Index)),
             Id = options.Id,
             InitialVoters = [.. options.Members.Keys],
             ElectionTicks = options.ElectionTicks,
@@ -124,13 +132,24 @@ public sealed class RaftKvNode : IAsyncDisposable
     {
         if (!options.Members.ContainsKey(options.Id)) throw new ArgumentException($"node {options.Id} is not among the members");
         var storage = DurableRaftStorage.Open(options.FileSystem, FileSystemExtensions.Join(options.DataDirectory, "raft"));
-        var node = new RaftKvNode(options, storage);
+        LsmKvStore state;
+        try
+        {
+            state = LsmKvStore.Open(options.FileSystem, FileSystemExtensions.Join(options.DataDirectory, "state"));
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+        var node = new RaftKvNode(options, storage, state);
         node._transport.Start();
         node._loop = Task.Factory.StartNew(node.RunLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         node._appender = Task.Factory.StartNew(node.RunAppender, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         node._ticker.Change(options.Tick, options.Tick);
         options.Log($"raft: node {options.Id} recovered: term {storage.HardState.Term}, commit {storage.HardState.Commit}, " +
-            $"log {storage.FirstIndex}..{storage.LastIndex}, snapshot at {storage.SnapshotMetadata.Index}; listening on {options.Listen.Address}:{node.Port}");
+            $"log {storage.FirstIndex}..{storage.LastIndex}, snapshot at {storage.SnapshotMetadata.Index}; state machine (LSM engine) at index " +
+            $"{state.AppliedIndex} with {state.Count} keys; listening on {options.Listen.Address}:{node.Port}");
         return node;
     }
 
@@ -219,6 +238,7 @@ public sealed class RaftKvNode : IAsyncDisposable
                 _kv.SetAppliedIndex(snapshot.Metadata.Index);
             }
             foreach (var entry in ready.CommittedEntries) Apply(entry);
+            if (ready.CommittedEntries.Count > 0) _kv.Commit();
             _conf = ready.Conf;
             foreach (var rs in ready.ReadStates)
             {
@@ -335,6 +355,7 @@ public sealed class RaftKvNode : IAsyncDisposable
         _persist.Writer.TryComplete();
         if (_appender is not null) await _appender.ConfigureAwait(false);
         _storage.Dispose();
+        _kv.Store.Dispose();
     }
 }
 

@@ -195,6 +195,7 @@ internal sealed class SimRaftNode
                 Kv.SetAppliedIndex(snapshot.Metadata.Index);
             }
             foreach (var entry in ready.CommittedEntries) ApplyEntry(entry);
+            Kv.Commit();
             foreach (var rs in ready.ReadStates)
             {
                 if (_readRequests.Remove(rs.RequestId, out var read)) _readsAwaitingApply.Add((rs.Index, read.Client, read.Attempt, read.Key));
