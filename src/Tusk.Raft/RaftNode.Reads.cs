@@ -7,10 +7,13 @@ public sealed partial class RaftNode
     {
         public required ulong Round;
         public required ulong Index;
-        public required ulong RequestId;
-        public required ulong From;
+        public required List<(ulong RequestId, ulong From)> Requests;
         public readonly SortedSet<ulong> Acks = [];
     }
+
+    // Reads that arrived since the last ready: they share one heartbeat round, started when the host takes the
+    // next ready. Using the commit index of that moment is safe: it is at least the one when each read arrived.
+    private List<(ulong RequestId, ulong From)> _readsForNextRound = [];
 
     // Rounds in the order they started; a quorum confirming one confirms every earlier one.
     private readonly List<ReadRound> _readRounds = [];
@@ -56,7 +59,14 @@ public sealed partial class RaftNode
             AnswerRead(requestId, from, _log.Committed);
             return;
         }
-        var round = new ReadRound { Round = ++_readRoundSequence, Index = _log.Committed, RequestId = requestId, From = from };
+        _readsForNextRound.Add((requestId, from));
+    }
+
+    private void StartPendingReadRound()
+    {
+        if (_readsForNextRound.Count == 0) return;
+        var round = new ReadRound { Round = ++_readRoundSequence, Index = _log.Committed, Requests = _readsForNextRound };
+        _readsForNextRound = [];
         round.Acks.Add(Id);
         _readRounds.Add(round);
         BroadcastHeartbeat(round.Round);
@@ -75,7 +85,10 @@ public sealed partial class RaftNode
             if (_conf.IsVoter(a)) votes++;
         }
         if (votes < Quorum) return;
-        for (var i = 0; i <= at; i++) AnswerRead(_readRounds[i].RequestId, _readRounds[i].From, _readRounds[i].Index);
+        for (var i = 0; i <= at; i++)
+        {
+            foreach (var (requestId, reader) in _readRounds[i].Requests) AnswerRead(requestId, reader, _readRounds[i].Index);
+        }
         _readRounds.RemoveRange(0, at + 1);
     }
 
@@ -114,6 +127,7 @@ public sealed partial class RaftNode
     private void ResetReads()
     {
         _readRounds.Clear();
+        _readsForNextRound.Clear();
         _readsAwaitingTermCommit.Clear();
     }
 }

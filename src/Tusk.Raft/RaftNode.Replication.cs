@@ -49,6 +49,7 @@ public sealed partial class RaftNode
     private void FlushPendingAppends()
     {
         if (Role != RaftRole.Leader) return;
+        StartPendingReadRound();
         if (_broadcastPending || _appendPending) BroadcastAppend(sendIfEmpty: _broadcastPending);
         _appendPending = false;
         _broadcastPending = false;
@@ -165,10 +166,16 @@ public sealed partial class RaftNode
                 break;
             case MessageType.HeartbeatResponse:
                 pr.AckedHeartbeatTick = Math.Max(pr.AckedHeartbeatTick, m.SentTick);
+                if (m.Context != 0)
+                {
+                    // A read round's heartbeat: it confirms leadership but must not resend the catch-up Append, or a
+                    // read-heavy load would send a lagging follower its whole backlog once per read.
+                    AckReadRound(m.Context, m.From);
+                    break;
+                }
                 pr.ProbeSent = false;
                 if (pr.State == ProgressState.Replicate && pr.Inflights.IsFull) pr.Inflights.FreeFirstOne();
                 if (pr.Match < _log.LastIndex) SendAppend(m.From, pr, sendIfEmpty: false);
-                if (m.Context != 0) AckReadRound(m.Context, m.From);
                 break;
             case MessageType.SnapshotResponse:
                 HandleSnapshotResponse(m, pr);

@@ -186,7 +186,7 @@ public sealed partial class RaftNode
     /// <summary>True if <see cref="TakeReady"/> would return something to do.</summary>
     public bool HasReady =>
         _messages.Count > 0 || _messagesAfterPersist.Count > 0 || _selfAfterPersist.Count > 0 || _readStates.Count > 0
-        || _appendPending || _broadcastPending || _log.HasUnstableEntriesToTake || _log.HasPendingSnapshotToTake || _log.HasCommittedEntriesToTake
+        || _appendPending || _broadcastPending || _readsForNextRound.Count > 0 || _log.HasUnstableEntriesToTake || _log.HasPendingSnapshotToTake || _log.HasCommittedEntriesToTake
         || CurrentHardState != _lastHardState;
 
     private HardState CurrentHardState => new(Term, Vote, _log.Committed);

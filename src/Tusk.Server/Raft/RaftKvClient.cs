@@ -91,8 +91,16 @@ public sealed class RaftKvClient : IAsyncDisposable
     {
         var connection = Connect(node);
         var id = (ulong)Interlocked.Increment(ref _requestIds);
-        var payload = await connection.RequestAsync(id, RaftFrames.StatusRequest(id), AttemptTimeout, ct).ConfigureAwait(false);
-        return RaftFrames.ReadStatusResponse(payload).Json;
+        try
+        {
+            var payload = await connection.RequestAsync(id, RaftFrames.StatusRequest(id), AttemptTimeout, ct).ConfigureAwait(false);
+            return RaftFrames.ReadStatusResponse(payload).Json;
+        }
+        catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
+        {
+            DropConnection(node);  // reconnect next time (the node may come back)
+            throw;
+        }
     }
 
     private async Task<KvResponse> ExecuteAsync(Func<Session, KvCommand> build, CancellationToken ct)
@@ -126,7 +134,10 @@ public sealed class RaftKvClient : IAsyncDisposable
                 var payload = await Connect(target).RequestAsync(id, RaftFrames.Request(new KvRequest(id, command)), AttemptTimeout, ct).ConfigureAwait(false);
                 response = RaftFrames.ReadResponse(payload);
             }
-            catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
+            // OperationCanceledException without the caller's cancellation: another request dropped (disposed) this
+            // connection while this one was (re)connecting through it; the connection is gone, try again.
+            catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException
+                || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 lastProblem = $"{target}: {e.Message}";
                 DropConnection(target);

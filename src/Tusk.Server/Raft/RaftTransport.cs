@@ -46,6 +46,9 @@ internal sealed class RaftTransport : IAsyncDisposable
     /// <summary>Raft messages per frame.</summary>
     public const int BatchMessagesMax = 512;
 
+    /// <summary>Encoded bytes per frame (one message may exceed it alone, up to the Raft limits of 1 MiB per Append).</summary>
+    public const long BatchBytesMax = 4 << 20;
+
     private readonly ulong _id;
     private readonly IPEndPoint _listen;
     private readonly Action<string> _log;
@@ -125,7 +128,15 @@ internal sealed class RaftTransport : IAsyncDisposable
                 backoff = TimeSpan.FromMilliseconds(50);
                 while (await queue.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
                 {
-                    while (batch.Count < BatchMessagesMax && queue.TryRead(out var m)) batch.Add(m);
+                    // Bounded by count and by bytes, well under what the receiver accepts (RaftFrames.FrameBytesMax).
+                    long bytes = 0;
+                    while (batch.Count < BatchMessagesMax && bytes < BatchBytesMax && queue.TryPeek(out var next))
+                    {
+                        bytes += 4 + RaftMessageCodec.EncodedLength(next);
+                        if (batch.Count > 0 && bytes > BatchBytesMax) break;
+                        queue.TryRead(out var m);
+                        batch.Add(m!);
+                    }
                     await stream.WriteAsync(RaftFrames.RaftMessages(batch), _stop.Token).ConfigureAwait(false);
                     batch.Clear();
                 }
