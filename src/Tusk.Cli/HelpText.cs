@@ -16,6 +16,7 @@ internal static class HelpText
           tusk group <command> [args]       list and describe consumer groups of a running broker
           tusk kv <command> [args]          read and write the key-value store directly
           tusk bench storage [flags]        measure the storage engine (db_bench-compatible flags)
+          tusk bench raft --target ...      closed-loop writes on a Tusk or etcd cluster (bench/raft-vs-etcd.sh)
           tusk sim raft --seeds A..B        run deterministic simulations of the Raft KV store under faults
           tusk --version                    print the version
           tusk <command> --help             help for a command
@@ -108,6 +109,8 @@ internal static class HelpText
           --peers ID=HOST:PORT,...    the other members
           --tick-ms MS                Raft tick (default 100); heartbeats every tick
           --election-ticks N          election timeout in ticks (default 10, randomized up to 2x)
+          --snapshot-entries N        snapshot the state machine and compact the Raft log every N applied
+                                      entries (default 50000)
         """;
 
     public const string Kv = """
@@ -288,8 +291,36 @@ internal static class HelpText
 
     public const string Bench = """
         Usage: tusk bench storage [db_bench flags]
+               tusk bench raft --target tusk|etcd --endpoints H:P,... [options]
 
-        Benchmarks. Run `tusk bench storage --help` for the flags.
+        Benchmarks. Run `tusk bench storage --help` or `tusk bench raft --help` for the flags.
+        """;
+
+    public const string BenchRaft = """
+        Usage: tusk bench raft --target tusk|etcd --endpoints HOST:PORT,... [options]
+
+        Closed-loop write load on a replicated key-value cluster, Tusk's (`tusk start --id ...`) or etcd's,
+        measured with the same code (bench/raft-vs-etcd.sh). Each client task puts a unique random key with
+        a random value, waits for the answer, and puts the next (no rate limit): the profile of
+        `etcdctl check perf --load=l`. Puts answered after the warm-up and within the duration count;
+        prints writes/s, latency percentiles (ms), errors, the generator's own CPU, and a last line
+        `RAFTBENCH target=.. writes_per_s=.. p50_ms=.. p99_ms=.. p999_ms=.. max_ms=.. errors=..`.
+
+        Options:
+          --target tusk|etcd    the system: tusk (RaftKvClient, follows the leader) or etcd (v3 API)
+          --endpoints H:P,...   the members' client addresses (tusk: the --listen addresses; etcd: the
+                                client URLs' host:port); ID=H:P and http://H:P are accepted too
+          --clients N           concurrent client tasks (default 500)
+          --duration SECONDS    measured time (default 30)
+          --warmup SECONDS      load before the measured time, not counted (default 5)
+          --key-size BYTES      key length (default 256)
+          --value-size BYTES    value length (default 1024)
+          --etcd-api grpc|json  etcd only: grpc = KV/Put over cleartext HTTP/2, as etcdctl sends it;
+                                json = the gRPC gateway's POST /v3/kv/put over HTTP/1.1 (default grpc)
+          --connections N       etcd json only: HTTP connections per member (default --clients)
+          --timeout SECONDS     per request, retries included (default 10)
+          --progress SECONDS    print the rate every this many seconds; 0: never (default 5)
+          --seed N              random seed for keys and values; 0 picks one (default 0)
         """;
 
     public const string BenchStorage = """

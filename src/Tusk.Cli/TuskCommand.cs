@@ -92,12 +92,16 @@ internal static class TuskCommand
     {
         if (args.Length == 0)
         {
-            throw new UsageException("missing benchmark: expected `tusk bench storage`", HelpText.Bench);
+            throw new UsageException("missing benchmark: expected `tusk bench storage` or `tusk bench raft`", HelpText.Bench);
         }
         if (args[0] is "-h" or "--help")
         {
             stdout.WriteLine(HelpText.Bench.TrimEnd());
             return ExitCodes.Ok;
+        }
+        if (args[0] == "raft")
+        {
+            return RaftBenchCommand.Run(args[1..], stdout);
         }
         if (args[0] != "storage")
         {

@@ -241,7 +241,38 @@ public sealed class DurableRaftStorage : MemoryRaftStorage, IDisposable
     /// entries after <paramref name="index"/>, compaction end), syncs it, and deletes every older segment. A crash
     /// at any step recovers to the state before or after the compaction, which hold the same entries.
     /// </summary>
-    public override void CreateSnapshotAndCompact(ulong index, ConfState conf, ReadOnlyMemory<byte> data)
+    public override void CreateSnapshotAndCompact(ulong index, ConfState conf, ReadOnlyMemory<byte> data) => Compact(index, conf, data, fileWritten: false);
+
+    /// <summary>
+    /// Writes the snapshot file only (atomically and durably), for a following <see cref="CompactToSnapshotFile"/>.
+    /// It reads and changes no log state, so a host may call it from a thread other than the one that writes the log,
+    /// while that one goes on appending; but never concurrently with a <see cref="Save"/> of a ready that carries a
+    /// snapshot, nor with another call of this method (they write the same file), and only with an index above the
+    /// snapshot held (an older file would then sit behind a newer marker).
+    /// </summary>
+    public void WriteSnapshotFile(SnapshotMetadata metadata, ReadOnlyMemory<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ThrowIfFailed();
+        try
+        {
+            WriteSnapshotFile(new RaftSnapshot(metadata, data));
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CreateSnapshotAndCompact"/> for a snapshot whose file <see cref="WriteSnapshotFile(SnapshotMetadata, ReadOnlyMemory{byte})"/>
+    /// already wrote at <paramref name="index"/>: only the compaction (the restating segment, its sync, the deletion of
+    /// older segments) is left, which is what must exclude readers.
+    /// </summary>
+    public void CompactToSnapshotFile(ulong index, ConfState conf, ReadOnlyMemory<byte> data) => Compact(index, conf, data, fileWritten: true);
+
+    private void Compact(ulong index, ConfState conf, ReadOnlyMemory<byte> data, bool fileWritten)
     {
         ArgumentNullException.ThrowIfNull(conf);
         ThrowIfFailed();
@@ -252,7 +283,7 @@ public sealed class DurableRaftStorage : MemoryRaftStorage, IDisposable
         if (index < LastIndex) GetEntries(index + 1, LastIndex + 1, long.MaxValue, kept);
         try
         {
-            WriteSnapshotFile(new RaftSnapshot(new SnapshotMetadata(index, term, conf), data));
+            if (!fileWritten) WriteSnapshotFile(new RaftSnapshot(new SnapshotMetadata(index, term, conf), data));
             // StartSegment syncs the segment it closes: the old segments are complete and durable from here on,
             // so a crash while the compaction segment is written leaves the old state intact behind it.
             ulong compactionSegment = StartNextSegment();

@@ -134,6 +134,8 @@ public sealed partial class RaftNodeProcess : IDisposable
             "start", "--id", id.ToString(CultureInfo.InvariantCulture), "--listen", $"127.0.0.1:{port}", "--peers", peers,
             "--data", dataDirectory, "--tick-ms", tickMs.ToString(CultureInfo.InvariantCulture),
             "--election-ticks", electionTicks.ToString(CultureInfo.InvariantCulture), "--stats-interval", "1",
+            // Small, so snapshots, log compaction and InstallSnapshot to a restarted node happen during the tests.
+            "--snapshot-entries", "500",
         ];
     }
 

@@ -64,6 +64,7 @@ internal static class ClusterCommand
                 DataDirectory = data,
                 Tick = TimeSpan.FromMilliseconds(a.Integer("tick-ms", 100, 1, 10_000)),
                 ElectionTicks = (int)a.Integer("election-ticks", 10, 2, 1000),
+                SnapshotEveryEntries = (int)a.Integer("snapshot-entries", 50_000, 10, int.MaxValue),
                 Log = line => Say(output, line),
             });
         }

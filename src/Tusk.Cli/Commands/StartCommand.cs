@@ -20,7 +20,7 @@ internal static class StartCommand
     public static int Run(string[] args, TextWriter stdout)
     {
         Arguments a = Arguments.Parse(args, HelpText.Start,
-            ["data", "stats-interval", "kafka", "kafka-advertised-host", "id", "listen", "peers", "tick-ms", "election-ticks"]);
+            ["data", "stats-interval", "kafka", "kafka-advertised-host", "id", "listen", "peers", "tick-ms", "election-ticks", "snapshot-entries"]);
         if (a.HelpRequested)
         {
             stdout.WriteLine(HelpText.Start.TrimEnd());

@@ -35,6 +35,24 @@ public interface IKvStore : IDisposable
 
     /// <summary>Removes everything (before a snapshot is restored).</summary>
     void Clear();
+
+    /// <summary>
+    /// A consistent, read-only view of the committed state, cheap to take (no copy of the data for the LSM store), to
+    /// be read on another thread while this store goes on changing. Requires no uncommitted changes. Dispose it.
+    /// </summary>
+    IKvStoreCapture Capture();
+}
+
+/// <summary>A point-in-time view of an <see cref="IKvStore"/>; may be read from any one thread.</summary>
+public interface IKvStoreCapture : IDisposable
+{
+    ulong AppliedIndex { get; }
+
+    long Count { get; }
+
+    IEnumerable<(string Key, string Value)> Data();
+
+    IEnumerable<(ulong Session, ulong Sequence, KvResult Result)> Sessions();
 }
 
 /// <summary>An <see cref="IKvStore"/> in memory: volatile, rebuilt from the Raft snapshot and log at restart.</summary>
@@ -79,7 +97,26 @@ public sealed class MemoryKvStore : IKvStore
         AppliedIndex = 0;
     }
 
+    public IKvStoreCapture Capture() => new MemoryCapture(AppliedIndex, [.. Data()], [.. Sessions()]);
+
     public void Dispose()
     {
+    }
+
+    private sealed class MemoryCapture((string, string)[] data, (ulong, ulong, KvResult)[] sessions) : IKvStoreCapture
+    {
+        public MemoryCapture(ulong applied, (string, string)[] data, (ulong, ulong, KvResult)[] sessions) : this(data, sessions) => AppliedIndex = applied;
+
+        public ulong AppliedIndex { get; }
+
+        public long Count => data.Length;
+
+        public IEnumerable<(string Key, string Value)> Data() => data;
+
+        public IEnumerable<(ulong Session, ulong Sequence, KvResult Result)> Sessions() => sessions;
+
+        public void Dispose()
+        {
+        }
     }
 }

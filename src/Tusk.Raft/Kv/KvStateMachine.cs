@@ -74,6 +74,16 @@ public sealed class KvStateMachine(IKvStore? store = null)
     /// <summary>Serializes the data and sessions: applied index, then counts and length-prefixed UTF-8 strings.</summary>
     public byte[] Snapshot()
     {
+        using var capture = _store.Capture();
+        return Encode(capture);
+    }
+
+    /// <summary>A consistent view of the state to encode later, on another thread, with <see cref="Encode"/> (then dispose it).</summary>
+    public IKvStoreCapture Capture() => _store.Capture();
+
+    /// <summary>Encodes a captured state in the format <see cref="Restore"/> reads.</summary>
+    public static byte[] Encode(IKvStoreCapture capture)
+    {
         using var stream = new MemoryStream();
         var eight = new byte[8];
         void U64(ulong v) { BinaryPrimitives.WriteUInt64LittleEndian(eight, v); stream.Write(eight); }
@@ -84,20 +94,26 @@ public sealed class KvStateMachine(IKvStore? store = null)
             U64((ulong)bytes.Length);
             stream.Write(bytes);
         }
-        U64(AppliedIndex);
-        var data = _store.Data().ToList();
-        U64((ulong)data.Count);
-        foreach (var (k, v) in data) { Str(k); Str(v); }
-        var sessions = _store.Sessions().ToList();
-        U64((ulong)sessions.Count);
-        foreach (var (session, seq, result) in sessions)
+        U64(capture.AppliedIndex);
+        var countAt = stream.Position;
+        U64(0);
+        ulong count = 0;
+        foreach (var (k, v) in capture.Data()) { Str(k); Str(v); count++; }
+        var sessionsAt = stream.Position;
+        U64(0);
+        ulong sessions = 0;
+        foreach (var (session, seq, result) in capture.Sessions())
         {
             U64(session);
             U64(seq);
             U64(result.Succeeded ? 1UL : 0UL);
             Str(result.Value);
+            sessions++;
         }
-        return stream.ToArray();
+        var bytesOut = stream.ToArray();
+        BinaryPrimitives.WriteUInt64LittleEndian(bytesOut.AsSpan((int)countAt), count);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytesOut.AsSpan((int)sessionsAt), sessions);
+        return bytesOut;
     }
 
     /// <summary>Replaces the state with a snapshot taken by <see cref="Snapshot"/> and commits it; throws <see cref="FormatException"/> on malformed data.</summary>

@@ -101,18 +101,22 @@ public sealed class LsmKvStore : IKvStore
         _pendingSessions.Clear();
     }
 
-    public IEnumerable<(string Key, string Value)> Data()
+    public IEnumerable<(string Key, string Value)> Data() => ReadData(_engine, null);
+
+    private static IEnumerable<(string Key, string Value)> ReadData(LsmEngine engine, Snapshot? at)
     {
-        using var it = _engine.NewIterator();
+        using var it = engine.NewIterator(new ReadOptions { Snapshot = at, FillCache = at is null });
         for (it.Seek("d"u8); it.Valid && it.Key[0] == (byte)'d'; it.Next())
         {
             yield return (Encoding.UTF8.GetString(it.Key[1..]), Encoding.UTF8.GetString(it.Value));
         }
     }
 
-    public IEnumerable<(ulong Session, ulong Sequence, KvResult Result)> Sessions()
+    public IEnumerable<(ulong Session, ulong Sequence, KvResult Result)> Sessions() => ReadSessions(_engine, null);
+
+    private static IEnumerable<(ulong Session, ulong Sequence, KvResult Result)> ReadSessions(LsmEngine engine, Snapshot? at)
     {
-        using var it = _engine.NewIterator();
+        using var it = engine.NewIterator(new ReadOptions { Snapshot = at, FillCache = at is null });
         for (it.Seek("s"u8); it.Valid && it.Key[0] == (byte)'s'; it.Next())
         {
             var (sequence, result) = DecodeSession(it.Value);
@@ -130,7 +134,27 @@ public sealed class LsmKvStore : IKvStore
         AppliedIndex = 0;
     }
 
+    public IKvStoreCapture Capture()
+    {
+        if (_batch.Count > 0) throw new InvalidOperationException("capture with uncommitted changes");
+        return new LsmCapture(_engine, _engine.GetSnapshot(), AppliedIndex, Count);
+    }
+
     public void Dispose() => _engine.Dispose();
+
+    /// <summary>An engine snapshot: the iterators read the state as of the capture while the engine goes on.</summary>
+    private sealed class LsmCapture(LsmEngine engine, Snapshot snapshot, ulong applied, long count) : IKvStoreCapture
+    {
+        public ulong AppliedIndex => applied;
+
+        public long Count => count;
+
+        public IEnumerable<(string Key, string Value)> Data() => ReadData(engine, snapshot);
+
+        public IEnumerable<(ulong Session, ulong Sequence, KvResult Result)> Sessions() => ReadSessions(engine, snapshot);
+
+        public void Dispose() => snapshot.Dispose();
+    }
 
     private static byte[] DataKey(string key)
     {

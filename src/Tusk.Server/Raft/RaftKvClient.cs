@@ -129,9 +129,10 @@ public sealed class RaftKvClient : IAsyncDisposable
             ct.ThrowIfCancellationRequested();
             var id = (ulong)Interlocked.Increment(ref _requestIds);
             KvResponse? response = null;
+            var connection = Connect(target);
             try
             {
-                var payload = await Connect(target).RequestAsync(id, RaftFrames.Request(new KvRequest(id, command)), AttemptTimeout, ct).ConfigureAwait(false);
+                var payload = await connection.RequestAsync(id, RaftFrames.Request(new KvRequest(id, command)), AttemptTimeout, ct).ConfigureAwait(false);
                 response = RaftFrames.ReadResponse(payload);
             }
             // OperationCanceledException without the caller's cancellation: another request dropped (disposed) this
@@ -140,7 +141,7 @@ public sealed class RaftKvClient : IAsyncDisposable
                 || (e is OperationCanceledException && !ct.IsCancellationRequested))
             {
                 lastProblem = $"{target}: {e.Message}";
-                DropConnection(target);
+                DropConnection(target, connection);
             }
             if (response is { Status: KvStatus.Ok })
             {
@@ -167,9 +168,16 @@ public sealed class RaftKvClient : IAsyncDisposable
 
     private NodeConnection Connect(IPEndPoint node) => _connections.GetOrAdd(node.ToString(), _ => new NodeConnection(node));
 
-    private void DropConnection(IPEndPoint node)
+    /// <summary>Drops the connection to <paramref name="node"/> (if given: only if it is still <paramref name="connection"/>, so the
+    /// many requests that fail together when a shared connection dies do not also drop the fresh one another opened).</summary>
+    private void DropConnection(IPEndPoint node, NodeConnection? connection = null)
     {
-        if (_connections.TryRemove(node.ToString(), out var c)) _ = c.DisposeAsync();
+        if (connection is null)
+        {
+            if (_connections.TryRemove(node.ToString(), out var c)) _ = c.DisposeAsync();
+            return;
+        }
+        if (_connections.TryRemove(new KeyValuePair<string, NodeConnection>(node.ToString(), connection))) _ = connection.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()

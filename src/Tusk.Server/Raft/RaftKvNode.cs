@@ -61,14 +61,21 @@ public sealed class RaftKvNode : IAsyncDisposable
     private readonly RaftNode _raft;
     private readonly KvStateMachine _kv;
     private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(65_536) { SingleReader = true });
-    // Work for the append thread, in order: readies to persist, and snapshots to write (object: RaftReady or SnapshotRequest).
-    private readonly Channel<object> _persist = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Work for the append thread, in order: readies to persist (from the loop), and log compactions to a snapshot whose
+    // file is already written (from the snapshot task) (object: RaftReady or SnapshotRequest).
+    private readonly Channel<object> _persist = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private sealed record SnapshotRequest(ulong Index, ConfState Conf, byte[] Data, long Keys);
 
     // The loop thread reads the storage (through LockedStorage) while the append thread changes it: every access
-    // takes this lock. The append thread holds it while writing into the page cache, never across an fsync
-    // (except while writing a snapshot, every SnapshotEveryEntries entries).
+    // takes this lock. The append thread holds it while writing into the page cache, never across an fsync, except
+    // while compacting the log to a snapshot (it restates the few entries after the snapshot and syncs them); the
+    // snapshot itself is encoded and written by a background task, outside this lock.
     private readonly object _storageLock = new();
+
+    // The snapshot task writes the snapshot file while the append thread goes on; the append thread takes this lock to
+    // save a ready that installs a leader's snapshot (the same file). Order: this lock, then _storageLock.
+    private readonly object _snapshotFileLock = new();
+    private Task _snapshotTask = Task.CompletedTask;
     private ulong _snapshotRequestedAt;
     private readonly Dictionary<ulong, (ClientConnection Client, ulong RequestId, ulong Term)> _pendingWrites = [];
     private readonly Dictionary<ulong, (ClientConnection Client, ulong RequestId, string Key)> _pendingReads = [];
@@ -271,12 +278,47 @@ public sealed class RaftKvNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Every <see cref="RaftKvNodeOptions.SnapshotEveryEntries"/> applied entries: captures the state machine here (an
+    /// engine snapshot: no copy), then a background task encodes it and writes the snapshot file, and hands the log
+    /// compaction to the append thread. The loop never waits for it; one snapshot is in progress at a time.
+    /// </summary>
     private void MaybeSnapshot()
     {
         var applied = _kv.AppliedIndex;
-        if (applied < _snapshotRequestedAt + (ulong)_options.SnapshotEveryEntries) return;
+        if (applied < _snapshotRequestedAt + (ulong)_options.SnapshotEveryEntries || !_snapshotTask.IsCompleted) return;
+        if (!_raft.TryGetTerm(applied, out var term)) return;
         _snapshotRequestedAt = applied;
-        _persist.Writer.TryWrite(new SnapshotRequest(applied, _conf, _kv.Snapshot(), _kv.Count));
+        var capture = _kv.Capture();
+        var metadata = new SnapshotMetadata(applied, term, _conf);
+        _snapshotTask = Task.Run(() => WriteSnapshot(capture, metadata));
+    }
+
+    private void WriteSnapshot(IKvStoreCapture capture, SnapshotMetadata metadata)
+    {
+        try
+        {
+            byte[] data;
+            long keys;
+            using (capture)
+            {
+                data = KvStateMachine.Encode(capture);
+                keys = capture.Count;
+            }
+            lock (_snapshotFileLock)
+            {
+                ulong held;
+                lock (_storageLock) held = _storage.SnapshotMetadata.Index;
+                if (metadata.Index <= held) return;  // a leader's newer snapshot was installed meanwhile
+                _storage.WriteSnapshotFile(metadata, data);
+            }
+            _persist.Writer.TryWrite(new SnapshotRequest(metadata.Index, metadata.Conf, data, keys));
+        }
+        catch (IOException e)
+        {
+            _options.Log($"raft: FATAL: cannot write a snapshot: {e.Message}; stopping the node");
+            Environment.FailFast("tusk: Raft snapshot write failed: " + e.Message);
+        }
     }
 
     /// <summary>
@@ -295,14 +337,21 @@ public sealed class RaftKvNode : IAsyncDisposable
                 {
                     if (item is RaftReady ready)
                     {
-                        lock (_storageLock) _storage.Save(ready);
+                        if (ready.Snapshot is null)
+                        {
+                            lock (_storageLock) _storage.Save(ready);
+                        }
+                        else
+                        {
+                            lock (_snapshotFileLock) lock (_storageLock) _storage.Save(ready);
+                        }
                         batch.Add(ready);
                         continue;
                     }
                     var snapshot = (SnapshotRequest)item;
                     FlushBatch(batch);
                     batch = [];
-                    lock (_storageLock) _storage.CreateSnapshotAndCompact(snapshot.Index, snapshot.Conf, snapshot.Data);
+                    lock (_storageLock) _storage.CompactToSnapshotFile(snapshot.Index, snapshot.Conf, snapshot.Data);
                     _options.Log($"raft: snapshot at index {snapshot.Index} ({snapshot.Keys} keys, {snapshot.Data.Length} bytes); log compacted");
                 }
                 FlushBatch(batch);
@@ -352,6 +401,7 @@ public sealed class RaftKvNode : IAsyncDisposable
         await _transport.DisposeAsync().ConfigureAwait(false);
         _work.Writer.TryWrite(new StopWork());
         if (_loop is not null) await _loop.ConfigureAwait(false);
+        await _snapshotTask.ConfigureAwait(false);
         _persist.Writer.TryComplete();
         if (_appender is not null) await _appender.ConfigureAwait(false);
         _storage.Dispose();
