@@ -41,14 +41,18 @@ public sealed class KvStateMachine(IKvStore? store = null)
             // A retry of a request already applied: answer as the first time, change nothing.
             return previous;
         }
-        var current = _store.Get(command.Key);
         KvResult result;
+        if (command.Op == KvOp.Put)
+        {
+            // A put answers only "done": no read of the value it replaces (the hot path of the store).
+            _store.Put(command.Key, command.Value ?? "");
+            result = new KvResult(true, null);
+            _store.SetSession(command.ClientId, command.Sequence, result);
+            return result;
+        }
+        var current = _store.Get(command.Key);
         switch (command.Op)
         {
-            case KvOp.Put:
-                _store.Put(command.Key, command.Value ?? "");
-                result = new KvResult(true, current);
-                break;
             case KvOp.Cas when current == command.Expected:
                 _store.Put(command.Key, command.Value ?? "");
                 result = new KvResult(true, current);

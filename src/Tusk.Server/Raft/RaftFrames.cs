@@ -34,7 +34,8 @@ public enum KvStatus : byte
     Error = 3,
 }
 
-public sealed record KvRequest(ulong RequestId, KvCommand Command);
+/// <summary>A client request; <see cref="Raw"/> is the command as encoded on the wire (proposed as is, not re-encoded).</summary>
+public sealed record KvRequest(ulong RequestId, KvCommand Command, ReadOnlyMemory<byte> Raw = default);
 
 public sealed record KvResponse(ulong RequestId, KvStatus Status, bool Succeeded, string? Value, ulong LeaderHint, string? LeaderAddress);
 
@@ -85,17 +86,26 @@ public static class RaftFrames
 
     public static byte[] Hello(ulong nodeId) => Frame(FrameKind.Hello, w => U64(w, nodeId));
 
-    public static byte[] RaftMessages(IReadOnlyList<RaftMessage> messages) => Frame(FrameKind.RaftMessages, w =>
+    /// <summary>A batch of Raft messages, encoded straight into a frame of the exact size (one copy of each entry).</summary>
+    public static byte[] RaftMessages(IReadOnlyList<RaftMessage> messages)
     {
-        U32(w, (uint)messages.Count);
+        var payload = 1 + 4;
+        foreach (var m in messages) payload += 4 + RaftMessageCodec.EncodedLength(m);
+        var frame = new byte[HeaderBytes + payload];
+        var span = frame.AsSpan(HeaderBytes);
+        span[0] = (byte)FrameKind.RaftMessages;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[1..], (uint)messages.Count);
+        var at = 5;
         foreach (var m in messages)
         {
-            var length = RaftMessageCodec.EncodedLength(m);
-            U32(w, (uint)length);
-            var span = w.GetSpan(length);
-            w.Advance(RaftMessageCodec.Encode(m, span));
+            var n = RaftMessageCodec.Encode(m, span[(at + 4)..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[at..], (uint)n);
+            at += 4 + n;
         }
-    });
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)at);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32C.Compute(span[..at]));
+        return at == payload ? frame : frame.AsSpan(0, HeaderBytes + at).ToArray();
+    }
 
     public static byte[] Request(KvRequest request) => Frame(FrameKind.KvRequest, w =>
     {
@@ -136,7 +146,14 @@ public static class RaftFrames
         var count = r.U32();
         if (count > (uint)payload.Length) throw new FormatException("raft batch: bad count");
         var list = new List<RaftMessage>((int)count);
-        for (var i = 0u; i < count; i++) list.Add(RaftMessageCodec.Decode(r.Bytes((int)r.U32())));
+        for (var i = 0u; i < count; i++)
+        {
+            var length = (int)r.U32();
+            var at = r.Position;
+            r.Bytes(length);
+            // The payload is this frame's own array: messages may point into it instead of copying their entries.
+            list.Add(RaftMessageCodec.Decode(payload.AsMemory(at, length)));
+        }
         r.End();
         return list;
     }
@@ -145,9 +162,11 @@ public static class RaftFrames
     {
         var r = new Reader(payload);
         var id = r.U64();
-        var command = KvCommand.Decode(r.Bytes((int)r.U32()));
+        var length = (int)r.U32();
+        var at = r.Position;
+        var command = KvCommand.Decode(r.Bytes(length));
         r.End();
-        return new KvRequest(id, command);
+        return new KvRequest(id, command, payload.AsMemory(at, length));
     }
 
     public static KvResponse ReadResponse(byte[] payload)
@@ -202,6 +221,8 @@ public static class RaftFrames
     private ref struct Reader(byte[] payload)
     {
         private int _at = 1;
+
+        public readonly int Position => _at;
 
         public byte Byte()
         {

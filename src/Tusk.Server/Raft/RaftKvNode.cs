@@ -221,7 +221,7 @@ public sealed class RaftKvNode : IAsyncDisposable
             else client.Send(NotLeader(request.RequestId));
             return;
         }
-        var result = _raft.Propose(command.Encode());
+        var result = _raft.Propose(request.Raw.IsEmpty ? command.Encode() : request.Raw);
         if (result.IsOk) _pendingWrites[result.Index] = (client, request.RequestId, result.Term);
         else client.Send(NotLeader(request.RequestId, result.LeaderHint));
     }

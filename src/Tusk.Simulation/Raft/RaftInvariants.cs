@@ -60,6 +60,35 @@ public sealed class RaftInvariants
         _committed[entry.Index] = (entry.Term, crc, node);
     }
 
+    /// <summary>
+    /// Log matching (Raft §5.3) over the durable logs of two nodes: if both hold an entry with the same index and term,
+    /// they hold the same entries up to it. Checked from the first index both still hold.
+    /// </summary>
+    internal void CheckLogMatching(int nodeA, IRaftStorage a, int nodeB, IRaftStorage b)
+    {
+        var first = Math.Max(a.FirstIndex, b.FirstIndex);
+        var last = Math.Min(a.LastIndex, b.LastIndex);
+        if (first > last) return;
+        var left = new List<RaftEntry>();
+        var right = new List<RaftEntry>();
+        a.GetEntries(first, last + 1, long.MaxValue, left);
+        b.GetEntries(first, last + 1, long.MaxValue, right);
+        var matchUpTo = -1;
+        for (var i = left.Count - 1; i >= 0; i--)
+        {
+            if (left[i].Term == right[i].Term) { matchUpTo = i; break; }
+        }
+        for (var i = 0; i <= matchUpTo; i++)
+        {
+            if (left[i].Term != right[i].Term || !left[i].Data.Span.SequenceEqual(right[i].Data.Span))
+            {
+                Violation($"log matching: nodes {nodeA} and {nodeB} agree on entry {left[matchUpTo].Term}/{left[matchUpTo].Index} " +
+                    $"but differ at index {left[i].Index} ({left[i].Term} vs {right[i].Term})");
+                return;
+            }
+        }
+    }
+
     private void Violation(string message)
     {
         if (_violations.Count < 20) _violations.Add(message);

@@ -133,6 +133,13 @@ public sealed class RaftKvSimulation
                 failure = CheckLiveness();
             }
             for (var i = 0; i < Options.Clients; i++) _clients[i].Stop();
+            for (var a = 0; a < _nodes.Length; a++)
+            {
+                for (var b = a + 1; b < _nodes.Length; b++)
+                {
+                    if (_nodes[a].IsUp && _nodes[b].IsUp) Invariants.CheckLogMatching(_nodes[a].Id, _nodes[a].Storage, _nodes[b].Id, _nodes[b].Storage);
+                }
+            }
             failure ??= FirstViolation();
             if (failure is null)
             {
