@@ -70,6 +70,34 @@ public static class RaftFrames
         return true;
     }
 
+    /// <summary>
+    /// As <see cref="TryRead"/>, into an array rented from <see cref="ArrayPool{T}.Shared"/> (return it when done; the
+    /// payload is its first <paramref name="length"/> bytes). For the peers' Raft batches, which can be megabytes:
+    /// fresh arrays of that size would each be a large-object allocation and new pages to fault in.
+    /// </summary>
+    public static bool TryReadPooled(ref ReadOnlySequence<byte> buffer, out byte[] rented, out int length)
+    {
+        rented = [];
+        length = 0;
+        if (buffer.Length < HeaderBytes) return false;
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        buffer.Slice(0, HeaderBytes).CopyTo(header);
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        if (size == 0 || size > FrameBytesMax) throw new FormatException($"frame of {size} bytes (limit {FrameBytesMax})");
+        if (buffer.Length < HeaderBytes + size) return false;
+        rented = ArrayPool<byte>.Shared.Rent((int)size);
+        buffer.Slice(HeaderBytes, size).CopyTo(rented);
+        if (Crc32C.Compute(rented.AsSpan(0, (int)size)) != crc)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw new FormatException("frame checksum mismatch");
+        }
+        length = (int)size;
+        buffer = buffer.Slice(HeaderBytes + size);
+        return true;
+    }
+
     /// <summary>Writes a whole frame around the payload built by <paramref name="build"/>.</summary>
     public static byte[] Frame(FrameKind kind, Action<ArrayBufferWriter<byte>> build)
     {
@@ -86,13 +114,16 @@ public static class RaftFrames
 
     public static byte[] Hello(ulong nodeId) => Frame(FrameKind.Hello, w => U64(w, nodeId));
 
-    /// <summary>A batch of Raft messages, encoded straight into a frame of the exact size (one copy of each entry).</summary>
-    public static byte[] RaftMessages(IReadOnlyList<RaftMessage> messages)
+    /// <summary>
+    /// A batch of Raft messages, encoded straight into a frame in an array rented from <see cref="ArrayPool{T}.Shared"/>
+    /// (one copy of each entry); the frame is its first <paramref name="length"/> bytes. Return the array after writing.
+    /// </summary>
+    public static byte[] RentRaftMessages(IReadOnlyList<RaftMessage> messages, out int length)
     {
         var payload = 1 + 4;
         foreach (var m in messages) payload += 4 + RaftMessageCodec.EncodedLength(m);
-        var frame = new byte[HeaderBytes + payload];
-        var span = frame.AsSpan(HeaderBytes);
+        var frame = ArrayPool<byte>.Shared.Rent(HeaderBytes + payload);
+        var span = frame.AsSpan(HeaderBytes, payload);
         span[0] = (byte)FrameKind.RaftMessages;
         BinaryPrimitives.WriteUInt32LittleEndian(span[1..], (uint)messages.Count);
         var at = 5;
@@ -104,7 +135,17 @@ public static class RaftFrames
         }
         BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)at);
         BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32C.Compute(span[..at]));
-        return at == payload ? frame : frame.AsSpan(0, HeaderBytes + at).ToArray();
+        length = HeaderBytes + at;
+        return frame;
+    }
+
+    /// <summary>A batch of Raft messages as a frame of its own (tests and tools; the transport rents).</summary>
+    public static byte[] RaftMessages(IReadOnlyList<RaftMessage> messages)
+    {
+        var rented = RentRaftMessages(messages, out var length);
+        var frame = rented.AsSpan(0, length).ToArray();
+        ArrayPool<byte>.Shared.Return(rented);
+        return frame;
     }
 
     public static byte[] Request(KvRequest request) => Frame(FrameKind.KvRequest, w =>
@@ -140,20 +181,17 @@ public static class RaftFrames
         return r.U64();
     }
 
-    public static List<RaftMessage> ReadRaftMessages(byte[] payload)
+    public static List<RaftMessage> ReadRaftMessages(byte[] payload) => ReadRaftMessages(payload, payload.Length);
+
+    /// <summary>Decodes a Raft batch from the first <paramref name="length"/> bytes of <paramref name="payload"/>; the
+    /// messages copy what they keep, so the array may be reused afterwards.</summary>
+    public static List<RaftMessage> ReadRaftMessages(byte[] payload, int length)
     {
-        var r = new Reader(payload);
+        var r = new Reader(payload, length);
         var count = r.U32();
-        if (count > (uint)payload.Length) throw new FormatException("raft batch: bad count");
+        if (count > (uint)length) throw new FormatException("raft batch: bad count");
         var list = new List<RaftMessage>((int)count);
-        for (var i = 0u; i < count; i++)
-        {
-            var length = (int)r.U32();
-            var at = r.Position;
-            r.Bytes(length);
-            // The payload is this frame's own array: messages may point into it instead of copying their entries.
-            list.Add(RaftMessageCodec.Decode(payload.AsMemory(at, length)));
-        }
+        for (var i = 0u; i < count; i++) list.Add(RaftMessageCodec.Decode(r.Bytes((int)r.U32())));
         r.End();
         return list;
     }
@@ -218,9 +256,13 @@ public static class RaftFrames
     }
 
     /// <summary>Reads a payload after its kind byte, checking every length.</summary>
-    private ref struct Reader(byte[] payload)
+    private ref struct Reader(byte[] payload, int length)
     {
         private int _at = 1;
+
+        public Reader(byte[] payload) : this(payload, payload.Length)
+        {
+        }
 
         public readonly int Position => _at;
 
@@ -265,12 +307,12 @@ public static class RaftFrames
 
         public readonly void End()
         {
-            if (_at != payload.Length) throw new FormatException("frame: trailing bytes");
+            if (_at != length) throw new FormatException("frame: trailing bytes");
         }
 
         private readonly void Need(int n)
         {
-            if (n > payload.Length - _at) throw new FormatException("frame: truncated");
+            if (n > length - _at) throw new FormatException("frame: truncated");
         }
     }
 }

@@ -137,7 +137,15 @@ internal sealed class RaftTransport : IAsyncDisposable
                         queue.TryRead(out var m);
                         batch.Add(m!);
                     }
-                    await stream.WriteAsync(RaftFrames.RaftMessages(batch), _stop.Token).ConfigureAwait(false);
+                    var frame = RaftFrames.RentRaftMessages(batch, out var length);
+                    try
+                    {
+                        await stream.WriteAsync(frame.AsMemory(0, length), _stop.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(frame);
+                    }
                     batch.Clear();
                 }
             }
@@ -208,6 +216,21 @@ internal sealed class RaftTransport : IAsyncDisposable
             {
                 var read = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
                 var buffer = read.Buffer;
+                while (from != ulong.MaxValue && from != 0 && RaftFrames.TryReadPooled(ref buffer, out var rented, out var length))
+                {
+                    // A peer's Raft traffic: decoded out of a pooled buffer (the messages copy what they keep).
+                    try
+                    {
+                        if (RaftFrames.KindOf(rented) != FrameKind.RaftMessages) throw new FormatException($"unexpected frame {RaftFrames.KindOf(rented)} from a peer");
+                        var messages = RaftFrames.ReadRaftMessages(rented, length);
+                        messages.RemoveAll(m => m.From != from || m.To != _id);
+                        if (messages.Count > 0) _onMessages(messages);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(rented);
+                    }
+                }
                 while (RaftFrames.TryRead(ref buffer, out var payload))
                 {
                     var kind = RaftFrames.KindOf(payload);
