@@ -77,15 +77,7 @@ public static class RaftMessageCodec
         return at + m.ChunkData.Length;
     }
 
-    public static RaftMessage Decode(ReadOnlySpan<byte> source) => Decode(source, default);
-
-    /// <summary>
-    /// Decodes from memory the caller hands over: entry data and the chunk are slices of <paramref name="source"/>
-    /// rather than copies, so the caller must not reuse or change it afterwards.
-    /// </summary>
-    public static RaftMessage Decode(ReadOnlyMemory<byte> source) => Decode(source.Span, source);
-
-    private static RaftMessage Decode(ReadOnlySpan<byte> source, ReadOnlyMemory<byte> owner)
+    public static RaftMessage Decode(ReadOnlySpan<byte> source)
     {
         if (source.Length < FixedBytes) throw new FormatException($"raft message: {source.Length} bytes is too short");
         if (source[0] != Version) throw new FormatException($"raft message: unknown version {source[0]}");
@@ -111,7 +103,7 @@ public static class RaftMessageCodec
             at += 21;
             if (length < 0) throw new FormatException("raft message: bad entry length");
             Need(source, at, length);
-            entries[i] = new RaftEntry(term, index, (EntryType)entryType, owner.IsEmpty ? source.Slice(at, length).ToArray() : owner.Slice(at, length));
+            entries[i] = new RaftEntry(term, index, (EntryType)entryType, source.Slice(at, length).ToArray());
             at += length;
         }
         SnapshotMetadata? snapshot = null;
@@ -145,7 +137,7 @@ public static class RaftMessageCodec
         at += 24;
         if (chunkLength < 0) throw new FormatException("raft message: bad chunk length");
         Need(source, at, chunkLength);
-        ReadOnlyMemory<byte> chunk = owner.IsEmpty ? source.Slice(at, chunkLength).ToArray() : owner.Slice(at, chunkLength);
+        var chunk = source.Slice(at, chunkLength).ToArray();
         at += chunkLength;
         if (at != source.Length) throw new FormatException("raft message: trailing bytes");
         return new RaftMessage
