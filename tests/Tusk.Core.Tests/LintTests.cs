@@ -17,6 +17,7 @@ public sealed class LintTests
         ("Tusk.Raft", ["Tusk.Core", "Tusk.Storage"]),
         ("Tusk.Simulation", ["Tusk.Core", "Tusk.Storage", "Tusk.Raft"]),
         ("Tusk.Protocols.Kafka", ["Tusk.Core"]),
+        ("Tusk.Protocols.Postgres", ["Tusk.Core"]),
         ("Tusk.Streams", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka"]),
         ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams", "Tusk.Raft"]),
     ];
