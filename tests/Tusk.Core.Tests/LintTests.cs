@@ -18,6 +18,7 @@ public sealed class LintTests
         ("Tusk.Simulation", ["Tusk.Core", "Tusk.Storage", "Tusk.Raft"]),
         ("Tusk.Protocols.Kafka", ["Tusk.Core"]),
         ("Tusk.Protocols.Postgres", ["Tusk.Core"]),
+        ("Tusk.Sql", ["Tusk.Core", "Tusk.Kv"]),
         ("Tusk.Streams", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka"]),
         ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams", "Tusk.Raft"]),
     ];
