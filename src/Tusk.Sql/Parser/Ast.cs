@@ -17,6 +17,9 @@ public sealed record ColumnRef(string[] Parts) : Expr;
 /// <summary><c>*</c> or <c>t.*</c> in a select list.</summary>
 public sealed record Star(string? Table) : Expr;
 
+/// <summary><c>DEFAULT</c> as a value in INSERT ... VALUES or UPDATE ... SET: the column's default.</summary>
+public sealed record DefaultValue : Expr;
+
 /// <summary><c>$n</c>, 1-based.</summary>
 public sealed record ParamRef(int Number) : Expr;
 
@@ -101,3 +104,73 @@ public sealed record FunctionRef(FuncCall Call, string? Alias, string[] ColumnAl
 public enum JoinKind : byte { Inner, Left, Right, Full, Cross }
 
 public sealed record Join(JoinKind Kind, FromItem Left, FromItem Right, Expr? On, string[] Using, bool Natural) : FromItem;
+
+// ---- data modification ----
+
+/// <summary><c>INSERT INTO t [(cols)] {VALUES ... | query | DEFAULT VALUES} [ON CONFLICT ...] [RETURNING ...]</c>.</summary>
+public sealed record InsertStmt(WithClause? With, string[] Table, string? Alias, string[] Columns, SelectStmt? Source, OnConflict? OnConflict, Target[] Returning) : Statement;
+
+/// <summary><c>ON CONFLICT [(cols)] DO NOTHING | DO UPDATE SET ... [WHERE ...]</c>.</summary>
+public sealed record OnConflict(string[] Columns, bool DoNothing, SetClause[] Sets, Expr? Where);
+
+public sealed record SetClause(string Column, Expr Value);
+
+public sealed record UpdateStmt(WithClause? With, string[] Table, string? Alias, SetClause[] Sets, FromItem[] From, Expr? Where, Target[] Returning) : Statement;
+
+public sealed record DeleteStmt(WithClause? With, string[] Table, string? Alias, FromItem[] Using, Expr? Where, Target[] Returning) : Statement;
+
+// ---- definitions ----
+
+/// <summary>A column definition with its inline constraints.</summary>
+public sealed record ColumnDef(string Name, TypeName Type, bool NotNull, bool Nullable, Expr? Default, bool PrimaryKey, bool Unique, Expr? Check, string? Identity, string[]? References);
+
+/// <summary>A table constraint: PRIMARY KEY (cols), UNIQUE (cols), CHECK (expr), FOREIGN KEY (cols) REFERENCES t (cols).</summary>
+public sealed record TableConstraint(string? Name, string Kind, string[] Columns, Expr? Check, string[]? ReferencedTable, string[] ReferencedColumns);
+
+public sealed record CreateTableStmt(string[] Name, bool IfNotExists, ColumnDef[] Columns, TableConstraint[] Constraints, SelectStmt? AsQuery) : Statement;
+
+/// <summary>DROP TABLE | INDEX | VIEW | SCHEMA [IF EXISTS] names [CASCADE | RESTRICT].</summary>
+public sealed record DropStmt(string Kind, string[][] Names, bool IfExists, bool Cascade) : Statement;
+
+public sealed record CreateIndexStmt(string? Name, bool Unique, bool IfNotExists, string[] Table, OrderItem[] Columns, Expr? Where) : Statement;
+
+public sealed record CreateSchemaStmt(string Name, bool IfNotExists) : Statement;
+
+public sealed record CreateViewStmt(string[] Name, bool OrReplace, string[] Columns, SelectStmt Query) : Statement;
+
+public sealed record TruncateStmt(string[][] Tables, bool Cascade) : Statement;
+
+/// <summary>ALTER TABLE t action: add/drop column, add constraint, rename table/column, alter column default/not null.</summary>
+public sealed record AlterTableStmt(string[] Table, bool IfExists, AlterAction[] Actions) : Statement;
+
+public abstract record AlterAction;
+
+public sealed record AddColumn(ColumnDef Column, bool IfNotExists) : AlterAction;
+
+public sealed record DropColumn(string Name, bool IfExists, bool Cascade) : AlterAction;
+
+public sealed record AddConstraint(TableConstraint Constraint) : AlterAction;
+
+public sealed record DropConstraint(string Name, bool IfExists) : AlterAction;
+
+public sealed record RenameTable(string NewName) : AlterAction;
+
+public sealed record RenameColumn(string Column, string NewName) : AlterAction;
+
+/// <summary>ALTER COLUMN c SET DEFAULT e | DROP DEFAULT | SET NOT NULL | DROP NOT NULL | TYPE t.</summary>
+public sealed record AlterColumn(string Column, string Change, Expr? Default, TypeName? Type) : AlterAction;
+
+// ---- sessions and utilities ----
+
+/// <summary>BEGIN / START TRANSACTION / COMMIT / ROLLBACK / SAVEPOINT / RELEASE / ROLLBACK TO, and SET TRANSACTION.</summary>
+public sealed record TransactionStmt(string Kind, string? IsolationLevel, bool? ReadOnly, string? Savepoint) : Statement;
+
+/// <summary>SET [SESSION | LOCAL] name {TO | =} value[, ...] | SET TIME ZONE v | RESET name.</summary>
+public sealed record SetStmt(string Name, string[] Values, bool Local, bool Reset) : Statement;
+
+public sealed record ShowStmt(string Name) : Statement;
+
+public sealed record ExplainStmt(Statement Statement, bool Analyze, bool Verbose) : Statement;
+
+/// <summary>COPY t [(cols)] FROM STDIN | TO STDOUT [WITH (FORMAT csv, HEADER, DELIMITER 'x', NULL 'x')], or COPY (query) TO STDOUT.</summary>
+public sealed record CopyStmt(string[]? Table, string[] Columns, SelectStmt? Query, bool From, IReadOnlyDictionary<string, string> Options) : Statement;

@@ -8,7 +8,71 @@ public static class AstPrinter
     public static string Print(Statement statement) => statement switch
     {
         SelectStmt s => Select(s),
+        InsertStmt i => "(insert " + WithText(i.With) + Name(i.Table) + (i.Alias is null ? "" : " as " + i.Alias)
+            + (i.Columns.Length > 0 ? " (" + string.Join(" ", i.Columns) + ")" : "") + (i.Source is null ? " default-values" : " " + Select(i.Source))
+            + (i.OnConflict is { } c ? " (on-conflict (" + string.Join(" ", c.Columns) + ")" + (c.DoNothing ? " do-nothing" : " (do-update " + Sets(c.Sets) + (c.Where is null ? "" : " (where " + Print(c.Where) + ")") + ")") + ")" : "")
+            + Returning(i.Returning) + ")",
+        UpdateStmt u => "(update " + WithText(u.With) + Name(u.Table) + (u.Alias is null ? "" : " as " + u.Alias) + " " + Sets(u.Sets)
+            + (u.From.Length > 0 ? " (from " + string.Join(" ", u.From.Select(From)) + ")" : "") + (u.Where is null ? "" : " (where " + Print(u.Where) + ")") + Returning(u.Returning) + ")",
+        DeleteStmt d => "(delete " + WithText(d.With) + Name(d.Table) + (d.Alias is null ? "" : " as " + d.Alias)
+            + (d.Using.Length > 0 ? " (using " + string.Join(" ", d.Using.Select(From)) + ")" : "") + (d.Where is null ? "" : " (where " + Print(d.Where) + ")") + Returning(d.Returning) + ")",
+        CreateTableStmt t => "(create-table " + (t.IfNotExists ? "if-not-exists " : "") + Name(t.Name)
+            + string.Concat(t.Columns.Select(c => " " + Column(c))) + string.Concat(t.Constraints.Select(c => " " + Constraint(c)))
+            + (t.AsQuery is null ? "" : " (as " + Select(t.AsQuery) + ")") + ")",
+        DropStmt d => $"(drop-{d.Kind} {(d.IfExists ? "if-exists " : "")}{string.Join(" ", d.Names.Select(Name))}{(d.Cascade ? " cascade" : "")})",
+        CreateIndexStmt i => $"(create-{(i.Unique ? "unique-" : "")}index {i.Name ?? "-"} {Name(i.Table)} [{string.Join(" ", i.Columns.Select(Order))}]"
+            + (i.Where is null ? "" : " (where " + Print(i.Where) + ")") + ")",
+        CreateSchemaStmt c => $"(create-schema {(c.IfNotExists ? "if-not-exists " : "")}{c.Name})",
+        CreateViewStmt v => $"(create-{(v.OrReplace ? "or-replace-" : "")}view {Name(v.Name)} {Select(v.Query)})",
+        TruncateStmt t => $"(truncate {string.Join(" ", t.Tables.Select(Name))}{(t.Cascade ? " cascade" : "")})",
+        AlterTableStmt a => $"(alter-table {Name(a.Table)} {string.Join(" ", a.Actions.Select(Action))})",
+        TransactionStmt t => $"({t.Kind}" + (t.IsolationLevel is null ? "" : " isolation=" + t.IsolationLevel) + (t.ReadOnly is { } ro ? (ro ? " read-only" : " read-write") : "")
+            + (t.Savepoint is null ? "" : " " + t.Savepoint) + ")",
+        SetStmt s => s.Reset ? $"(reset {s.Name})" : $"(set{(s.Local ? "-local" : "")} {s.Name} [{string.Join(" ", s.Values)}])",
+        ShowStmt s => $"(show {s.Name})",
+        ExplainStmt e => $"(explain{(e.Analyze ? " analyze" : "")} {Print(e.Statement)})",
+        CopyStmt c => $"(copy {(c.Table is null ? Select(c.Query!) : Name(c.Table))}" + (c.Columns.Length > 0 ? " (" + string.Join(" ", c.Columns) + ")" : "")
+            + (c.From ? " from-stdin" : " to-stdout") + string.Concat(c.Options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $" {o.Key}={o.Value}")) + ")",
         _ => statement.GetType().Name,
+    };
+
+    private static string Name(string[] parts) => string.Join(".", parts);
+
+    private static string WithText(WithClause? w) => w is null ? "" : (w.Recursive ? "(with-recursive" : "(with")
+        + string.Concat(w.Ctes.Select(c => $" ({c.Name}{(c.Columns.Length > 0 ? "(" + string.Join(",", c.Columns) + ")" : "")} {Select(c.Query)})")) + ") ";
+
+    private static string Sets(SetClause[] sets) => "(set " + string.Join(" ", sets.Select(s => $"({s.Column} {Print(s.Value)})")) + ")";
+
+    private static string Returning(Target[] targets) =>
+        targets.Length == 0 ? "" : " (returning " + string.Join(" ", targets.Select(t => t.Alias is null ? Print(t.Expression) : $"(as {Print(t.Expression)} {t.Alias})")) + ")";
+
+    private static string Column(ColumnDef c)
+    {
+        var parts = new List<string> { c.Name, c.Type.ToString() };
+        if (c.NotNull) parts.Add("not-null");
+        if (c.PrimaryKey) parts.Add("primary-key");
+        if (c.Unique) parts.Add("unique");
+        if (c.Default is not null) parts.Add("(default " + Print(c.Default) + ")");
+        if (c.Check is not null) parts.Add("(check " + Print(c.Check) + ")");
+        if (c.Identity is not null) parts.Add("(identity " + c.Identity + ")");
+        if (c.References is not null) parts.Add("(references " + Name(c.References) + ")");
+        return "(column " + string.Join(" ", parts) + ")";
+    }
+
+    private static string Constraint(TableConstraint c) =>
+        $"({c.Kind.Replace(' ', '-')}{(c.Name is null ? "" : " " + c.Name)}" + (c.Columns.Length > 0 ? " (" + string.Join(" ", c.Columns) + ")" : "")
+        + (c.Check is null ? "" : " " + Print(c.Check)) + (c.ReferencedTable is null ? "" : " (references " + Name(c.ReferencedTable) + ")") + ")";
+
+    private static string Action(AlterAction a) => a switch
+    {
+        AddColumn c => "(add " + Column(c.Column) + ")",
+        DropColumn d => $"(drop-column {d.Name}{(d.IfExists ? " if-exists" : "")}{(d.Cascade ? " cascade" : "")})",
+        AddConstraint c => "(add " + Constraint(c.Constraint) + ")",
+        DropConstraint d => $"(drop-constraint {d.Name})",
+        RenameTable r => $"(rename-to {r.NewName})",
+        RenameColumn r => $"(rename-column {r.Column} {r.NewName})",
+        AlterColumn c => $"(alter-column {c.Column} {c.Change}" + (c.Default is null ? "" : " " + Print(c.Default)) + (c.Type is null ? "" : " " + c.Type) + ")",
+        _ => a.GetType().Name,
     };
 
     public static string Print(Expr e) => e switch
@@ -18,6 +82,7 @@ public static class AstPrinter
         ColumnRef c => string.Join(".", c.Parts),
         Star s => s.Table is null ? "*" : s.Table + ".*",
         ParamRef p => "$" + p.Number,
+        DefaultValue => "default",
         Unary u => $"({u.Op} {Print(u.Operand)})",
         Binary b => $"({b.Op} {Print(b.Left)} {Print(b.Right)})",
         IsTest t => $"(is{(t.Not ? "-not" : "")} {t.What} {Print(t.Operand)})",
@@ -50,12 +115,7 @@ public static class AstPrinter
     private static string Select(SelectStmt s)
     {
         var sb = new StringBuilder("(query");
-        if (s.With is { } w)
-        {
-            sb.Append(w.Recursive ? " (with-recursive" : " (with");
-            foreach (var c in w.Ctes) sb.Append($" ({c.Name}{(c.Columns.Length > 0 ? "(" + string.Join(",", c.Columns) + ")" : "")} {Select(c.Query)})");
-            sb.Append(')');
-        }
+        if (s.With is not null) sb.Append(' ').Append(WithText(s.With).TrimEnd());
         sb.Append(' ').Append(Body(s.Body));
         if (s.OrderBy.Length > 0) sb.Append(" (order-by ").Append(string.Join(" ", s.OrderBy.Select(Order))).Append(')');
         if (s.Limit is not null) sb.Append(" (limit ").Append(Print(s.Limit)).Append(')');

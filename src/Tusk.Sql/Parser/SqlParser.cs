@@ -5,7 +5,7 @@ namespace Tusk.Sql.Parser;
 /// precedence as in PostgreSQL's documentation (4.1.6). Errors are <see cref="SqlSyntaxException"/> with the
 /// 1-based position of the offending token, worded as PostgreSQL words them ("syntax error at or near ...").
 /// </summary>
-public sealed class SqlParser
+public sealed partial class SqlParser
 {
     private readonly List<Token> _tokens;
     private int _at;
@@ -81,9 +81,20 @@ public sealed class SqlParser
 
     private Statement ParseStatement()
     {
-        if (Peek.IsKeyword("select") || Peek.IsKeyword("with") || Peek.IsKeyword("values") || Peek.Is(TokenKind.Punctuation, "("))
+        var position = Peek.Position;
+        if (Peek.IsKeyword("with"))
+        {
+            // WITH ... may lead a query or a data-modifying statement.
+            var save = _at;
+            var with = WithPrefix();
+            if (Peek.IsKeyword("insert") || Peek.IsKeyword("update") || Peek.IsKeyword("delete")) return DataModification(with, position);
+            _at = save;
             return Select();
-        throw new SqlSyntaxException($"syntax error at or near \"{Peek.Text}\"", Peek.Position + 1);
+        }
+        if (Peek.IsKeyword("select") || Peek.IsKeyword("values") || Peek.IsKeyword("table") || Peek.Is(TokenKind.Punctuation, "("))
+            return Select();
+        if (Peek.IsKeyword("insert") || Peek.IsKeyword("update") || Peek.IsKeyword("delete")) return DataModification(null, position);
+        return Utility(position);
     }
 
     // ---- queries ----
@@ -91,24 +102,7 @@ public sealed class SqlParser
     private SelectStmt Select()
     {
         var position = Peek.Position;
-        WithClause? with = null;
-        if (AcceptKeyword("with"))
-        {
-            var recursive = AcceptKeyword("recursive");
-            var ctes = new List<CommonTableExpr>();
-            do
-            {
-                var name = Name();
-                var columns = Accept(TokenKind.Punctuation, "(") ? NameListRest() : [];
-                ExpectKeyword("as");
-                Expect(TokenKind.Punctuation, "(");
-                var q = Select();
-                Expect(TokenKind.Punctuation, ")");
-                ctes.Add(new CommonTableExpr(name, columns, q));
-            }
-            while (Accept(TokenKind.Punctuation, ","));
-            with = new WithClause(recursive, [.. ctes]);
-        }
+        var with = Peek.IsKeyword("with") ? WithPrefix() : null;
         var body = SetOperations();
         var orderBy = AcceptKeyword("order") ? OrderByRest() : [];
         Expr? limit = null, offset = null;
@@ -133,6 +127,25 @@ public sealed class SqlParser
             }
         }
         return new SelectStmt(with, body, orderBy, limit, offset) { Position = position };
+    }
+
+    private WithClause WithPrefix()
+    {
+        ExpectKeyword("with");
+        var recursive = AcceptKeyword("recursive");
+        var ctes = new List<CommonTableExpr>();
+        do
+        {
+            var name = Name();
+            var columns = Accept(TokenKind.Punctuation, "(") ? NameListRest() : [];
+            ExpectKeyword("as");
+            Expect(TokenKind.Punctuation, "(");
+            var q = Select();
+            Expect(TokenKind.Punctuation, ")");
+            ctes.Add(new CommonTableExpr(name, columns, q));
+        }
+        while (Accept(TokenKind.Punctuation, ","));
+        return new WithClause(recursive, [.. ctes]);
     }
 
     private QueryBody SetOperations()
@@ -178,6 +191,10 @@ public sealed class SqlParser
             }
             while (Accept(TokenKind.Punctuation, ","));
             return new ValuesBody([.. rows]);
+        }
+        if (AcceptKeyword("table"))
+        {
+            return new SelectCore(false, null, [new Target(new Star(null), null)], [new TableRef(QualifiedName(), null, [])], null, [], null);
         }
         ExpectKeyword("select");
         var distinct = false;
@@ -507,6 +524,7 @@ public sealed class SqlParser
         switch (t.Text)
         {
             case "null": Next(); return new Literal(LiteralKind.Null, "null") { Position = position };
+            case "default": Next(); return new DefaultValue { Position = position };
             case "true": Next(); return new Literal(LiteralKind.Boolean, "true") { Position = position };
             case "false": Next(); return new Literal(LiteralKind.Boolean, "false") { Position = position };
             case "exists":
