@@ -1,0 +1,276 @@
+using System.Globalization;
+using System.Text;
+
+namespace Tusk.Sql.Types;
+
+/// <summary>An error converting or computing a value, with its SQLSTATE (class 22: data exception).</summary>
+public sealed class SqlDataException(string sqlState, string message) : Exception(message)
+{
+    public const string InvalidTextRepresentation = "22P02";
+    public const string NumericValueOutOfRange = "22003";
+    public const string StringDataRightTruncation = "22001";
+    public const string DatetimeFieldOverflow = "22008";
+    public const string InvalidDatetimeFormat = "22007";
+    public const string DivisionByZero = "22012";
+
+    public string SqlState { get; } = sqlState;
+}
+
+/// <summary>
+/// Values to and from PostgreSQL's text format (what psql shows and what the wire carries in text mode), with
+/// DateStyle ISO and the session time zone UTC: bool t/f, shortest round-trip floats with PostgreSQL's exponent form
+/// (1e+20), numerics keeping their scale, bytea in hex (\x...), ISO dates and timestamps with trimmed fractions,
+/// intervals in the "postgres" style.
+/// </summary>
+public static class TextFormat
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static string Format(object value, SqlType type) => value switch
+    {
+        bool b => b ? "t" : "f",
+        short or int or long or decimal => Convert.ToString(value, Invariant)!,
+        float f => FormatFloat(f.ToString("R", Invariant), float.IsNaN(f), float.IsPositiveInfinity(f), float.IsNegativeInfinity(f)),
+        double d => FormatFloat(d.ToString("R", Invariant), double.IsNaN(d), double.IsPositiveInfinity(d), double.IsNegativeInfinity(d)),
+        string s when type.Id == SqlTypeId.Char && type.Length > s.Length => s.PadRight(type.Length),
+        string s => s,
+        byte[] bytes => "\\x" + Convert.ToHexStringLower(bytes),
+        DateOnly d => d.ToString("yyyy-MM-dd", Invariant),
+        TimeOnly t => FormatTime(t.Ticks),
+        DateTime dt when type.Id == SqlTypeId.TimestampTz => dt.ToString("yyyy-MM-dd", Invariant) + " " + FormatTime(dt.TimeOfDay.Ticks) + "+00",
+        DateTime dt => dt.ToString("yyyy-MM-dd", Invariant) + " " + FormatTime(dt.TimeOfDay.Ticks),
+        Interval i => FormatInterval(i),
+        Guid g => g.ToString("D"),
+        _ => Convert.ToString(value, Invariant) ?? "",
+    };
+
+    private static string FormatFloat(string text, bool nan, bool positiveInfinity, bool negativeInfinity)
+    {
+        if (nan) return "NaN";
+        if (positiveInfinity) return "Infinity";
+        if (negativeInfinity) return "-Infinity";
+        return text.Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal);
+    }
+
+    private static string FormatTime(long ticks)
+    {
+        var time = new TimeSpan(ticks);
+        var text = $"{(int)time.TotalHours:00}:{time.Minutes:00}:{time.Seconds:00}";
+        var micros = ticks % TimeSpan.TicksPerSecond / 10;
+        if (micros != 0) text += "." + micros.ToString("000000", Invariant).TrimEnd('0');
+        return text;
+    }
+
+    private static string FormatInterval(Interval i)
+    {
+        var parts = new List<string>();
+        var years = i.Months / 12;
+        var months = i.Months % 12;
+        if (years != 0) parts.Add($"{years} year{(years == 1 ? "" : "s")}");
+        if (months != 0) parts.Add($"{months} mon{(months == 1 ? "" : "s")}");
+        if (i.Days != 0) parts.Add($"{i.Days} day{(i.Days == 1 ? "" : "s")}");
+        if (i.Microseconds != 0 || parts.Count == 0)
+        {
+            var negative = i.Microseconds < 0;
+            var time = FormatTime(Math.Abs(i.Microseconds) * 10);
+            // A time part after a negative part carries its own sign (PostgreSQL: "-1 days +02:00:00").
+            var sign = negative ? "-" : parts.Count > 0 && (i.Months < 0 || i.Days < 0) ? "+" : "";
+            parts.Add(sign + time);
+        }
+        return string.Join(" ", parts);
+    }
+
+    /// <summary>Parses text input for <paramref name="type"/>; throws <see cref="SqlDataException"/> with PostgreSQL's message and SQLSTATE.</summary>
+    public static object Parse(string text, SqlType type)
+    {
+        var s = text.Trim();
+        switch (type.Id)
+        {
+            case SqlTypeId.Bool:
+                return s.ToLowerInvariant() switch
+                {
+                    "t" or "true" or "y" or "yes" or "on" or "1" => true,
+                    "f" or "false" or "n" or "no" or "off" or "0" => false,
+                    _ => throw Invalid("boolean", text),
+                };
+            case SqlTypeId.Int2:
+                return short.TryParse(s, NumberStyles.AllowLeadingSign, Invariant, out var i2) ? i2 : throw IntegerError(s, "smallint", text);
+            case SqlTypeId.Int4:
+                return int.TryParse(s, NumberStyles.AllowLeadingSign, Invariant, out var i4) ? i4 : throw IntegerError(s, "integer", text);
+            case SqlTypeId.Int8:
+                return long.TryParse(s, NumberStyles.AllowLeadingSign, Invariant, out var i8) ? i8 : throw IntegerError(s, "bigint", text);
+            case SqlTypeId.Float4:
+                return ParseFloat(s, text, "real") is var f4 && float.IsInfinity((float)f4) && !double.IsInfinity(f4)
+                    ? throw new SqlDataException(SqlDataException.NumericValueOutOfRange, $"\"{text}\" is out of range for type real")
+                    : (float)f4;
+            case SqlTypeId.Float8:
+                return ParseFloat(s, text, "double precision");
+            case SqlTypeId.Numeric:
+                if (!decimal.TryParse(s, NumberStyles.Float, Invariant, out var number)) throw Invalid("numeric", text);
+                return ApplyNumericModifier(number, type);
+            case SqlTypeId.Text or SqlTypeId.Jsonb:
+                return text;
+            case SqlTypeId.Varchar or SqlTypeId.Char:
+                return CheckLength(text, type);
+            case SqlTypeId.Bytea:
+                return ParseBytea(text);
+            case SqlTypeId.Date:
+                return DateOnly.TryParseExact(s, ["yyyy-MM-dd", "yyyy-M-d"], Invariant, DateTimeStyles.None, out var date) ? date : throw DateError("date", text);
+            case SqlTypeId.Time:
+                return TimeOnly.TryParse(s, Invariant, DateTimeStyles.None, out var time) ? time : throw DateError("time without time zone", text);
+            case SqlTypeId.Timestamp:
+                return DateTime.TryParse(s.Replace('T', ' '), Invariant, DateTimeStyles.AllowWhiteSpaces, out var ts)
+                    ? DateTime.SpecifyKind(ts, DateTimeKind.Unspecified)
+                    : throw DateError("timestamp without time zone", text);
+            case SqlTypeId.TimestampTz:
+                return ParseTimestampTz(s, text);
+            case SqlTypeId.Interval:
+                return ParseInterval(s, text);
+            case SqlTypeId.Uuid:
+                return Guid.TryParse(s, out var g) ? g : throw Invalid("uuid", text);
+            default:
+                return text;
+        }
+    }
+
+    /// <summary>Rounds to numeric(p,s)'s scale and checks the precision (PostgreSQL: "numeric field overflow").</summary>
+    public static decimal ApplyNumericModifier(decimal value, SqlType type)
+    {
+        if (type.Precision < 0) return value;
+        var scale = Math.Max(type.Scale, 0);
+        var rounded = Math.Round(value, scale, MidpointRounding.AwayFromZero);
+        var integerDigits = type.Precision - scale;
+        if (Math.Abs(Math.Truncate(rounded)) >= Pow10(integerDigits))
+            throw new SqlDataException(SqlDataException.NumericValueOutOfRange,
+                $"numeric field overflow: a field with precision {type.Precision}, scale {scale} must round to an absolute value less than 10^{integerDigits}");
+        // Exactly the declared scale in the text form, as PostgreSQL shows it (numeric(5,2): 1.5 → 1.50).
+        return decimal.Parse(rounded.ToString("F" + scale.ToString(Invariant), Invariant), Invariant);
+    }
+
+    private static decimal Pow10(int exponent)
+    {
+        var result = 1m;
+        for (var i = 0; i < exponent; i++) result *= 10;
+        return result;
+    }
+
+    /// <summary>varchar(n) and char(n): longer values are an error, unless the excess is spaces (which are cut).</summary>
+    public static string CheckLength(string value, SqlType type)
+    {
+        if (type.Length < 0 || value.Length <= type.Length) return value;
+        if (value.AsSpan(type.Length).Trim(' ').IsEmpty) return value[..type.Length];
+        throw new SqlDataException(SqlDataException.StringDataRightTruncation, $"value too long for type {type.Name}");
+    }
+
+    private static double ParseFloat(string s, string text, string typeName)
+    {
+        switch (s.ToLowerInvariant())
+        {
+            case "nan": return double.NaN;
+            case "infinity" or "+infinity" or "inf" or "+inf": return double.PositiveInfinity;
+            case "-infinity" or "-inf": return double.NegativeInfinity;
+        }
+        if (!double.TryParse(s, NumberStyles.Float, Invariant, out var d)) throw Invalid(typeName, text);
+        if (double.IsInfinity(d)) throw new SqlDataException(SqlDataException.NumericValueOutOfRange, $"\"{text}\" is out of range for type {typeName}");
+        return d;
+    }
+
+    private static byte[] ParseBytea(string text)
+    {
+        if (text.StartsWith("\\x", StringComparison.Ordinal))
+        {
+            try
+            {
+                return Convert.FromHexString(text.AsSpan(2));
+            }
+            catch (FormatException)
+            {
+                throw new SqlDataException(SqlDataException.InvalidTextRepresentation, "invalid hexadecimal data: odd number of digits or invalid digit");
+            }
+        }
+        // The escape format: backslash followed by three octal digits or another backslash.
+        var bytes = new List<byte>();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\\')
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(text[i].ToString()));
+                continue;
+            }
+            if (i + 1 < text.Length && text[i + 1] == '\\') { bytes.Add((byte)'\\'); i++; continue; }
+            if (text.Length - i > 3 && text.AsSpan(i + 1, 3).IndexOfAnyExceptInRange('0', '7') < 0)
+            {
+                bytes.Add((byte)Convert.ToInt32(text.Substring(i + 1, 3), 8));
+                i += 3;
+                continue;
+            }
+            throw new SqlDataException(SqlDataException.InvalidTextRepresentation, "invalid input syntax for type bytea");
+        }
+        return [.. bytes];
+    }
+
+    private static DateTime ParseTimestampTz(string s, string text)
+    {
+        var normalized = s.Replace('T', ' ');
+        if (normalized.EndsWith(" UTC", StringComparison.OrdinalIgnoreCase)) normalized = normalized[..^4] + "+00";
+        // PostgreSQL writes offsets as +HH; .NET wants +HH:mm.
+        if (normalized.Length > 3 && normalized[^3] is '+' or '-' && char.IsDigit(normalized[^1]) && char.IsDigit(normalized[^2])) normalized += ":00";
+        if (DateTimeOffset.TryParse(normalized, Invariant, DateTimeStyles.AssumeUniversal, out var dto)) return dto.UtcDateTime;
+        throw DateError("timestamp with time zone", text);
+    }
+
+    private static Interval ParseInterval(string s, string text)
+    {
+        int months = 0, days = 0;
+        long micros = 0;
+        var tokens = s.ToLowerInvariant().Replace("@", "", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (tokens.Length == 0) throw Invalid("interval", text);
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            var token = tokens[i];
+            if (token == "ago") continue;
+            if (token.Contains(':', StringComparison.Ordinal))
+            {
+                var negative = token.StartsWith('-');
+                if (!TimeSpan.TryParse(token.TrimStart('-', '+'), Invariant, out var span))
+                {
+                    var hms = token.TrimStart('-', '+').Split(':');
+                    if (hms.Length != 2 || !int.TryParse(hms[0], NumberStyles.None, Invariant, out var h) || !int.TryParse(hms[1], NumberStyles.None, Invariant, out var m))
+                        throw Invalid("interval", text);
+                    span = new TimeSpan(h, m, 0);
+                }
+                micros += (negative ? -1 : 1) * span.Ticks / 10;
+                continue;
+            }
+            if (!double.TryParse(token, NumberStyles.Float, Invariant, out var amount)) throw Invalid("interval", text);
+            var unit = i + 1 < tokens.Length ? tokens[++i].TrimEnd(',') : "second";
+            switch (unit)
+            {
+                case "year" or "years" or "y" or "yr" or "yrs": months += (int)(amount * 12); break;
+                case "month" or "months" or "mon" or "mons": months += (int)amount; break;
+                case "week" or "weeks" or "w": days += (int)(amount * 7); break;
+                case "day" or "days" or "d": days += (int)amount; micros += (long)((amount - Math.Truncate(amount)) * Interval.MicrosecondsPerDay); break;
+                case "hour" or "hours" or "h" or "hr" or "hrs": micros += (long)(amount * 3_600_000_000L); break;
+                case "minute" or "minutes" or "min" or "mins" or "m": micros += (long)(amount * 60_000_000L); break;
+                case "second" or "seconds" or "sec" or "secs" or "s": micros += (long)Math.Round(amount * 1_000_000); break;
+                case "millisecond" or "milliseconds" or "ms": micros += (long)Math.Round(amount * 1000); break;
+                case "microsecond" or "microseconds" or "us": micros += (long)amount; break;
+                case "ago": break;
+                default: throw Invalid("interval", text);
+            }
+        }
+        if (tokens[^1] == "ago") return new Interval(-months, -days, -micros);
+        return new Interval(months, days, micros);
+    }
+
+    private static SqlDataException Invalid(string typeName, string text) =>
+        new(SqlDataException.InvalidTextRepresentation, $"invalid input syntax for type {typeName}: \"{text}\"");
+
+    private static SqlDataException IntegerError(string s, string typeName, string text) =>
+        s.Length > 0 && s.TrimStart('-', '+').All(char.IsDigit) && s.TrimStart('-', '+').Length > 0
+            ? new SqlDataException(SqlDataException.NumericValueOutOfRange, $"value \"{text}\" is out of range for type {typeName}")
+            : Invalid(typeName, text);
+
+    private static SqlDataException DateError(string typeName, string text) =>
+        new(SqlDataException.InvalidDatetimeFormat, $"invalid input syntax for type {typeName}: \"{text}\"");
+}
