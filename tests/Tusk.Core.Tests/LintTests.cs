@@ -15,6 +15,7 @@ public sealed class LintTests
         ("Tusk.Core", []),
         ("Tusk.Storage", ["Tusk.Core"]),
         ("Tusk.Raft", ["Tusk.Core", "Tusk.Storage"]),
+        ("Tusk.Kv", ["Tusk.Core", "Tusk.Storage"]),
         ("Tusk.Simulation", ["Tusk.Core", "Tusk.Storage", "Tusk.Raft"]),
         ("Tusk.Protocols.Kafka", ["Tusk.Core"]),
         ("Tusk.Protocols.Postgres", ["Tusk.Core"]),

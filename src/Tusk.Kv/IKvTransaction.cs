@@ -1,0 +1,62 @@
+namespace Tusk.Kv;
+
+/// <summary>
+/// One transaction on an <see cref="IOrderedKv"/>. Writes are buffered in the transaction until
+/// <see cref="Commit"/> and are seen by its own reads (merged into scans); other transactions never see them
+/// before the commit (no dirty reads at any level). A commit applies all writes atomically or none.
+///
+/// <para>Errors: <see cref="KvSerializationException"/> (SQLSTATE 40001) from <see cref="Commit"/> when the
+/// transaction conflicts under its isolation level; the transaction is then rolled back and the client may retry
+/// it from the start. <see cref="KvLimitExceededException"/> when a key, value or the transaction is too large.
+/// <see cref="InvalidOperationException"/> when used after commit or rollback.</para>
+///
+/// <para>Not thread-safe: one thread at a time. Dispose always: an undisposed transaction holds back garbage
+/// collection of old versions (its snapshot stays registered). Disposing an active transaction rolls it back.</para>
+/// </summary>
+public interface IKvTransaction : IDisposable
+{
+    /// <summary>The isolation level.</summary>
+    IsolationLevel Isolation { get; }
+
+    /// <summary>Where the transaction is in its life.</summary>
+    KvTransactionState State { get; }
+
+    /// <summary>
+    /// The timestamp reads see: the snapshot for REPEATABLE READ and SERIALIZABLE; for READ COMMITTED the
+    /// timestamp of the latest read (it moves forward with every read).
+    /// </summary>
+    HlcTimestamp ReadTimestamp { get; }
+
+    /// <summary>
+    /// After a successful commit, the transaction's place in the serial order: the commit timestamp its writes
+    /// carry, or for a transaction that wrote nothing its read timestamp. <see cref="HlcTimestamp.Zero"/> before.
+    /// </summary>
+    HlcTimestamp CommitTimestamp { get; }
+
+    /// <summary>The value of <paramref name="key"/>, or null when it has none.</summary>
+    byte[]? Get(ReadOnlySpan<byte> key);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> pairs with keys in [<paramref name="beginInclusive"/>,
+    /// <paramref name="endExclusive"/>), ascending, or descending when <paramref name="reverse"/>. An empty
+    /// <paramref name="endExclusive"/> means no upper bound. To continue a scan that hit the limit, scan again
+    /// from the successor of the last key (last key + 0x00) forward, or up to the last key in reverse.
+    /// </summary>
+    IReadOnlyList<KvPair> Scan(ReadOnlySpan<byte> beginInclusive, ReadOnlySpan<byte> endExclusive, int limit = int.MaxValue, bool reverse = false);
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> when the transaction commits.</summary>
+    void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    /// <summary>Removes <paramref name="key"/> when the transaction commits (no error when absent).</summary>
+    void Delete(ReadOnlySpan<byte> key);
+
+    /// <summary>
+    /// Validates and applies the writes atomically; returns once they are visible to new transactions and
+    /// durable per the transaction's <see cref="CommitDurability"/>. Throws <see cref="KvSerializationException"/>
+    /// on a conflict (the transaction is then rolled back).
+    /// </summary>
+    void Commit();
+
+    /// <summary>Discards the writes and ends the transaction. No effect after it has ended.</summary>
+    void Rollback();
+}
