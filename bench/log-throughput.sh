@@ -63,10 +63,7 @@ OUT=$ROOT/bench/out
 LOGS=$OUT/log-throughput
 LOAD=$ROOT/bench/kafka_load.py
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-die() { echo "error: $*" >&2; exit 1; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-positive() { case "$2" in ""|*[!0-9]*|0) die "$1 must be a positive integer (got '$2')";; esac; }
+. "$ROOT/bench/lib.sh"
 case "$FIO_SIZE" in [0-9]*[0-9kKmMgG]) ;; *) die "FIO_SIZE must be a size fio accepts, e.g. 977m or 2g (got '$FIO_SIZE')";; esac
 case "$SETTLE" in ""|*[!0-9]*) die "SETTLE must be a whole number of seconds (got '$SETTLE')";; esac
 case "$WARM" in 0|1) ;; *) die "WARM must be 0 or 1 (got '$WARM')";; esac
@@ -77,19 +74,6 @@ done
 [ "$PARTITIONS" -le 4 ] || log "note: PARTITIONS=$PARTITIONS (the documented runs use 1-4)"
 
 # --- prerequisites --------------------------------------------------------------------------------
-APT_UPDATED=0
-apt_install() {  # apt_install PKG... : installs the Debian packages that are missing
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -gt 0 ] || return 0
-  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and apt-get is not available; install them yourself"
-  log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ $APT_UPDATED = 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
-  as_root apt-get install -y -qq "${missing[@]}" >/dev/null
-}
 command -v fio >/dev/null 2>&1 || apt_install fio
 command -v jq >/dev/null 2>&1 || apt_install jq
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
@@ -102,21 +86,9 @@ fi
 for c in fio jq redis-server redis-benchmark redis-cli timeout; do
   command -v "$c" >/dev/null 2>&1 || die "$c is required but not on PATH"
 done
-if ! command -v dotnet >/dev/null 2>&1; then
-  log "dotnet not found: installing the .NET SDK via ./test.sh --deps-only"
-  "$ROOT/test.sh" --deps-only
-  export DOTNET_ROOT=${DOTNET_ROOT:-$HOME/.dotnet}
-  export PATH="$DOTNET_ROOT:$PATH"
-  command -v dotnet >/dev/null 2>&1 || die "the .NET SDK could not be installed"
-fi
+ensure_dotnet
 
-mkdir -p "$OUT"
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$OUT/tusk/tusk.dll" ]; then
-  log "building tusk (Release) into bench/out/tusk"
-  (cd "$ROOT" && dotnet publish src/Tusk.Cli -c Release -o "$OUT/tusk" -nologo -v quiet) >"$OUT/publish.log" 2>&1 \
-    || { cat "$OUT/publish.log" >&2; die "dotnet publish failed"; }
-  rm -f "$OUT/publish.log"
-fi
+publish_tusk
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 KAFKA_PORT=${KAFKA_PORT:-$(free_port)}
@@ -128,7 +100,6 @@ rm -rf "$BENCH_DIR" "$LOGS"
 mkdir -p "$BENCH_DIR/fio" "$LOGS"
 RAW=$LOGS/raw.tsv   # figure<TAB>rep<TAB>value
 : >"$RAW"
-record() { printf '%s\t%s\t%s\n' "$1" "$REP" "$2" >>"$RAW"; }
 
 # --- processes: the broker and redis are stopped on any exit --------------------------------------
 TUSK_PID="" REDIS_PID=""
@@ -151,7 +122,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 CLK_TCK=$(getconf CLK_TCK)
-settle() { sync; sleep "$SETTLE"; }  # let writeback of the previous step finish and the disk go idle
 # warm MIB : write MIB MiB to a scratch file without fsync and delete it at once (its dirty pages are dropped,
 # never written back), just before a timed write step. On this VM, memory the guest has not touched recently is
 # backed lazily by the host: the first write into such a page-cache page costs ~10 us (1 GiB of buffered writes
@@ -181,7 +151,6 @@ start_tusk() {
 }
 
 # kv KEY LINE : the value of KEY=value in a kafka_load.py report line
-kv() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<" $2"; }
 
 # load ARGS... : runs kafka_load.py under the step timeout; its output goes to stdout, errors to the log
 load() { timeout "$RUN_TIMEOUT" "$PY" "$LOAD" "$@" --bootstrap "$BOOT"; }
@@ -300,12 +269,6 @@ if grep -qiE 'error|exception|fail' "$LOGS/tusk.log"; then
 fi
 
 # --- summary --------------------------------------------------------------------------------------
-# median FIGURE : median over the repetitions (empty if none)
-median() {
-  awk -F'\t' -v f="$1" '$1 == f && $2 != "warmup" {print $3}' "$RAW" | sort -g |
-    awk '{a[NR]=$1} END{ if (NR == 0) exit; if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'
-}
-range() { awk -F'\t' -v f="$1" '$1 == f {print $3}' "$RAW" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END{if (NR) print lo " - " hi}'; }
 echo
 echo "== medians over $REPS repetitions (min - max)"
 awk -F'\t' '!seen[$1]++ {print $1}' "$RAW" | while IFS= read -r f; do
@@ -313,9 +276,6 @@ awk -F'\t' '!seen[$1]++ {print $1}' "$RAW" | while IFS= read -r f; do
 done
 echo
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a/b }'; }
-fmt1() { awk -v x="$1" 'BEGIN{printf "%.1f", x}'; }
-fmt0() { awk -v x="$1" 'BEGIN{printf "%.0f", x}'; }
 DISK=$(median "disk seq write MiB/s")
 T100=$(median "produce-100b MiB/s")
 T1K=$(median "produce-1k MiB/s")

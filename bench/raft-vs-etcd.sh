@@ -57,10 +57,7 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-$((DURATION + WARMUP + 120))}
 OUT=$ROOT/bench/out
 LOGS=$OUT/raft-vs-etcd
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-die() { echo "error: $*" >&2; exit 1; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-positive() { case "$2" in ""|*[!0-9]*|0) die "$1 must be a positive integer (got '$2')";; esac; }
+. "$ROOT/bench/lib.sh"
 for v in REPS CLIENTS DURATION KEY_SIZE VALUE_SIZE FIO_RUNTIME PORT_BASE TICK_MS ELECTION_TICKS RUN_TIMEOUT; do positive "$v" "${!v}"; done
 case "$WARMUP" in ""|*[!0-9]*) die "WARMUP must be a whole number of seconds (got '$WARMUP')";; esac
 case "$SETTLE" in ""|*[!0-9]*) die "SETTLE must be a whole number of seconds (got '$SETTLE')";; esac
@@ -71,40 +68,15 @@ case "$ETCD_TARGET" in all|leader) ;; *) die "ETCD_TARGET must be all or leader 
 case "$CHECK_PERF" in 0|1) ;; *) die "CHECK_PERF must be 0 or 1 (got '$CHECK_PERF')";; esac
 
 # --- prerequisites --------------------------------------------------------------------------------
-APT_UPDATED=0
-apt_install() {  # apt_install PKG... : installs the Debian packages that are missing
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -gt 0 ] || return 0
-  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and apt-get is not available; install them yourself"
-  log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ $APT_UPDATED = 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
-  as_root apt-get install -y -qq "${missing[@]}" >/dev/null
-}
 command -v etcd >/dev/null 2>&1 || apt_install etcd-server
 command -v etcdctl >/dev/null 2>&1 || apt_install etcd-client
 command -v fio >/dev/null 2>&1 || apt_install fio
 command -v jq >/dev/null 2>&1 || apt_install jq
 for c in etcd etcdctl fio jq timeout; do command -v "$c" >/dev/null 2>&1 || die "$c is required but not on PATH"; done
-if ! command -v dotnet >/dev/null 2>&1; then
-  log "dotnet not found: installing the .NET SDK via ./test.sh --deps-only"
-  "$ROOT/test.sh" --deps-only
-  export DOTNET_ROOT=${DOTNET_ROOT:-$HOME/.dotnet}
-  export PATH="$DOTNET_ROOT:$PATH"
-  command -v dotnet >/dev/null 2>&1 || die "the .NET SDK could not be installed"
-fi
+ensure_dotnet
 export ETCDCTL_API=3
 
-mkdir -p "$OUT"
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$OUT/tusk/tusk.dll" ]; then
-  log "building tusk (Release) into bench/out/tusk"
-  (cd "$ROOT" && dotnet publish src/Tusk.Cli -c Release -o "$OUT/tusk" -nologo -v quiet) >"$OUT/publish.log" 2>&1 \
-    || { cat "$OUT/publish.log" >&2; die "dotnet publish failed"; }
-  rm -f "$OUT/publish.log"
-fi
+publish_tusk
 TUSK=(dotnet "$OUT/tusk/tusk.dll")
 
 H=127.0.0.1
@@ -123,7 +95,6 @@ rm -rf "$BENCH_DIR" "$LOGS"
 mkdir -p "$BENCH_DIR" "$LOGS"
 RAW=$LOGS/raw.tsv   # figure<TAB>rep<TAB>value
 : >"$RAW"
-record() { printf '%s\t%s\t%s\n' "$1" "$REP" "$2" >>"$RAW"; }
 
 # --- processes: every server this script started is stopped on any exit ---------------------------
 PIDS=()
@@ -150,8 +121,6 @@ CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { local p s=0; for p in "${PIDS[@]}"; do s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $s; }
 peak_rss_mib() { local p s=0; for p in "${PIDS[@]}"; do s=$((s + $(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo $((s / 1024)); }
 load1() { cut -d' ' -f1 /proc/loadavg; }
-settle() { sync; sleep "$SETTLE"; }
-kv() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<<" $2"; }
 
 start_etcd() {  # fresh 3-member cluster under $BENCH_DIR/etcd; default flags (fsync on every commit)
   local d=$BENCH_DIR/etcd ic="" i
@@ -297,11 +266,6 @@ done
 [ "$CHECK_PERF" = 0 ] || check_perf_step
 
 # --- summary --------------------------------------------------------------------------------------
-median() {
-  awk -F'\t' -v f="$1" '$1 == f && $2 != "check-perf" {print $3}' "$RAW" | sort -g |
-    awk '{a[NR]=$1} END{ if (NR == 0) exit; if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'
-}
-range() { awk -F'\t' -v f="$1" '$1 == f {print $3}' "$RAW" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END{if (NR) print lo " - " hi}'; }
 echo
 echo "== medians over $REPS repetitions (min - max)"
 awk -F'\t' '!seen[$1]++ {print $1}' "$RAW" | while IFS= read -r f; do
@@ -309,9 +273,6 @@ awk -F'\t' '!seen[$1]++ {print $1}' "$RAW" | while IFS= read -r f; do
 done
 echo
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a/b }'; }
-fmt0() { awk -v x="$1" 'BEGIN{printf "%.0f", x}'; }
-fmt1() { awk -v x="$1" 'BEGIN{printf "%.1f", x}'; }
 TW=$(median "tusk writes/s"); EW=$(median "etcd writes/s")
 TP=$(median "tusk p99 ms"); EP=$(median "etcd p99 ms")
 echo "INFO p50-3node tusk=$(fmt1 "$(median "tusk p50 ms")") etcd=$(fmt1 "$(median "etcd p50 ms")") ms"

@@ -30,9 +30,7 @@ OUT=$ROOT/bench/out
 LOGS=$OUT/logs
 COMMON="--key_size=16 --value_size=100 --compression_type=none"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-die() { echo "error: $*" >&2; exit 1; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+. "$ROOT/bench/lib.sh"
 
 # --- prerequisites --------------------------------------------------------------------------------
 if ! command -v db_bench >/dev/null 2>&1; then
@@ -43,21 +41,10 @@ if ! command -v db_bench >/dev/null 2>&1; then
   as_root apt-get install -y -qq rocksdb-tools >/dev/null
   command -v db_bench >/dev/null 2>&1 || die "rocksdb-tools installed but db_bench is still not on PATH"
 fi
-if ! command -v dotnet >/dev/null 2>&1; then
-  log "dotnet not found: installing the .NET SDK via ./test.sh --deps-only"
-  "$ROOT/test.sh" --deps-only
-  export DOTNET_ROOT=${DOTNET_ROOT:-$HOME/.dotnet}
-  export PATH="$DOTNET_ROOT:$PATH"
-  command -v dotnet >/dev/null 2>&1 || die "the .NET SDK could not be installed"
-fi
+ensure_dotnet
 command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is required"
 
-if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$OUT/tusk/tusk.dll" ]; then
-  log "building tusk (Release) into bench/out/tusk"
-  (cd "$ROOT" && dotnet publish src/Tusk.Cli -c Release -o "$OUT/tusk" -nologo -v quiet) >"$OUT.publish.log" 2>&1 \
-    || { cat "$OUT.publish.log" >&2; die "dotnet publish failed"; }
-  rm -f "$OUT.publish.log"
-fi
+publish_tusk
 TUSK=(dotnet "$OUT/tusk/tusk.dll" bench storage)
 
 rm -rf "$BENCH_DIR" "$LOGS"
