@@ -1,4 +1,3 @@
-// lint: allow Task.Delay — the listener's back-off after a failed accept (a host, not a core).
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
@@ -54,10 +53,8 @@ public sealed class KafkaServer : IAsyncDisposable
     private readonly KafkaServerOptions _options;
     private readonly Action<string> _log;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _connections = [];
-    private Socket? _listener;
+    private ConnectionListener? _listener;
     private Task? _acceptLoop;
-    private int _open;
 
     /// <summary>Creates a server; call <see cref="Start"/>.</summary>
     public KafkaServer(IPEndPoint endpoint, IKafkaRequestHandler handler, KafkaServerOptions? options = null, Action<string>? log = null)
@@ -77,18 +74,15 @@ public sealed class KafkaServer : IAsyncDisposable
     /// </summary>
     public void Bind()
     {
-        _listener = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Bind(_endpoint);
-        _listener.Listen(512);
-        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _listener = new ConnectionListener(_endpoint, "kafka", _options.ConnectionsMax, _log);
+        Port = _listener.Port;
     }
 
     /// <summary>Starts serving connections (after <see cref="Bind"/>).</summary>
     public void StartAccepting()
     {
         Tusk.Core.Invariant.Check(_listener != null, "StartAccepting before Bind");
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = _listener.AcceptAsync(ServeAsync, _stop.Token);
     }
 
     /// <summary>Binds and starts accepting.</summary>
@@ -96,50 +90,6 @@ public sealed class KafkaServer : IAsyncDisposable
     {
         Bind();
         StartAccepting();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                _log($"kafka: accept failed: {e.Message}");
-                // Persistent failures (too many open files) must not spin the CPU: back off briefly.
-                try
-                {
-                    await Task.Delay(100, _stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-            if (Interlocked.Increment(ref _open) > _options.ConnectionsMax)
-            {
-                Interlocked.Decrement(ref _open);
-                _log($"kafka: refusing a connection from {socket.RemoteEndPoint}: {_options.ConnectionsMax} connections already open");
-                socket.Dispose();
-                continue;
-            }
-            socket.NoDelay = true;
-            var task = ServeAsync(socket);
-            lock (_connections)
-            {
-                _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(task);
-            }
-        }
     }
 
     /// <summary>
@@ -251,7 +201,6 @@ public sealed class KafkaServer : IAsyncDisposable
                 _log($"kafka: closing connection from {remote} after an internal error: {e}");
             }
             await reader.CompleteAsync().ConfigureAwait(false);
-            Interlocked.Decrement(ref _open);
         }
     }
 
@@ -343,12 +292,10 @@ public sealed class KafkaServer : IAsyncDisposable
         {
             await _acceptLoop.ConfigureAwait(false);
         }
-        Task[] open;
-        lock (_connections)
+        if (_listener != null)
         {
-            open = [.. _connections];
+            await Task.WhenAll(_listener.OpenConnections()).ConfigureAwait(false);
         }
-        await Task.WhenAll(open).ConfigureAwait(false);
         _stop.Dispose();
     }
 }

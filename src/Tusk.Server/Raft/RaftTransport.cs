@@ -1,4 +1,4 @@
-// lint: allow Task.Delay — reconnect back-off to a peer and after a failed accept (a host, not a core).
+// lint: allow Task.Delay — reconnect back-off to a peer (a host, not a core).
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
@@ -46,6 +46,9 @@ internal sealed class RaftTransport : IAsyncDisposable
     /// <summary>Raft messages per frame.</summary>
     public const int BatchMessagesMax = 512;
 
+    /// <summary>Inbound connections (peers and clients) served at once; further ones are closed at accept.</summary>
+    public const int ConnectionsMax = 4096;
+
     /// <summary>Encoded bytes per frame (one message may exceed it alone, up to the Raft limits of 1 MiB per Append).</summary>
     public const long BatchBytesMax = 4 << 20;
 
@@ -60,7 +63,7 @@ internal sealed class RaftTransport : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
     private readonly object _tasksLock = new();
-    private Socket? _listener;
+    private ConnectionListener? _listener;
 
     public RaftTransport(ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> members, Action<string> log,
         Action<List<RaftMessage>> onMessages, Action<ClientConnection, KvRequest> onRequest, Action<ClientConnection, ulong> onStatus)
@@ -82,16 +85,12 @@ internal sealed class RaftTransport : IAsyncDisposable
         }
     }
 
-    public int Port => ((IPEndPoint?)_listener?.LocalEndPoint)?.Port ?? 0;
+    public int Port => _listener?.Port ?? 0;
 
     public void Start()
     {
-        var listener = new Socket(_listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(_listen);
-        listener.Listen(512);
-        _listener = listener;
-        Track(AcceptLoop());
+        _listener = new ConnectionListener(_listen, "raft", ConnectionsMax, _log);
+        Track(_listener.AcceptAsync(Serve, _stop.Token));
         foreach (var (peer, endpoint) in _peers) Track(SendLoop(peer, endpoint, _peerQueues[peer].Reader));
     }
 
@@ -168,37 +167,6 @@ internal sealed class RaftTransport : IAsyncDisposable
                 }
                 backoff = TimeSpan.FromMilliseconds(Math.Min(1000, backoff.TotalMilliseconds * 2));
             }
-        }
-    }
-
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                _log($"raft: accept failed: {e.Message}");
-                try
-                {
-                    await Task.Delay(100, _stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-            socket.NoDelay = true;
-            Track(Serve(socket));
         }
     }
 
@@ -313,7 +281,7 @@ internal sealed class RaftTransport : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         Task[] tasks;
-        lock (_tasksLock) tasks = [.. _tasks];
+        lock (_tasksLock) tasks = [.. _tasks, .. _listener?.OpenConnections() ?? []];
         try
         {
             await Task.WhenAll(tasks).ConfigureAwait(false);
