@@ -85,6 +85,10 @@ public sealed class RaftKvNode : IAsyncDisposable
     private Task? _loop;
     private Task? _appender;
     private ulong _nextReadId;
+
+    // The term and role in which the reads in _pendingReads were asked (see FailReadsOfAnEarlierRole).
+    private ulong _readsTerm;
+    private RaftRole _readsRole;
     private ConfState _conf;
 
     private RaftKvNode(RaftKvNodeOptions options, DurableRaftStorage storage, LsmKvStore state)
@@ -243,10 +247,18 @@ public sealed class RaftKvNode : IAsyncDisposable
             {
                 _kv.Restore(snapshot.Data.Span);
                 _kv.SetAppliedIndex(snapshot.Metadata.Index);
+                // Entries the snapshot covers are never handed out here: their writers learn the outcome by retrying
+                // (the session answers a retry of an applied request as the first time).
+                foreach (var index in _pendingWrites.Keys.Where(i => i <= snapshot.Metadata.Index).ToArray())
+                {
+                    _pendingWrites.Remove(index, out var pending);
+                    pending.Client.Send(RaftFrames.Response(new KvResponse(pending.RequestId, KvStatus.Retry, false, null, _raft.Leader, null)));
+                }
             }
             foreach (var entry in ready.CommittedEntries) Apply(entry);
             if (ready.CommittedEntries.Count > 0) _kv.Commit();
             _conf = ready.Conf;
+            FailReadsOfAnEarlierRole(ready.Role);
             foreach (var rs in ready.ReadStates)
             {
                 if (_pendingReads.Remove(rs.RequestId, out var read)) _readsAwaitingApply.Add((rs.Index, read.Client, read.RequestId, read.Key));
@@ -255,6 +267,19 @@ public sealed class RaftKvNode : IAsyncDisposable
             _persist.Writer.TryWrite(ready);
         }
         MaybeSnapshot();
+    }
+
+    /// <summary>
+    /// The core drops the read requests it has not confirmed when this node's term or role changes (their answers
+    /// would come in an old term): answer them "not leader" so their clients retry, rather than leave them pending.
+    /// </summary>
+    private void FailReadsOfAnEarlierRole(RaftRole role)
+    {
+        if (_raft.Term == _readsTerm && role == _readsRole) return;
+        _readsTerm = _raft.Term;
+        _readsRole = role;
+        foreach (var (client, requestId, _) in _pendingReads.Values) client.Send(NotLeader(requestId));
+        _pendingReads.Clear();
     }
 
     private void Apply(RaftEntry entry)
