@@ -12,7 +12,10 @@ namespace Tusk.Simulation.Raft;
 public sealed class RaftInvariants
 {
     private readonly SortedDictionary<ulong, ulong> _leaderOfTerm = [];
-    private readonly SortedDictionary<ulong, (ulong Term, uint Crc, int Node)> _committed = [];
+    // Every entry applied anywhere: its term, a checksum, the first node that applied it, and that node's term then.
+    // The entry was committed in some term no later than that one (a node learns of a commit from a leader of its
+    // term or an earlier one), which is what leader completeness is checked against.
+    private readonly SortedDictionary<ulong, (ulong Term, uint Crc, int Node, ulong SeenInTerm)> _committed = [];
     private readonly SortedDictionary<int, ulong> _lastLeaderTerm = [];
     private readonly List<string> _violations = [];
 
@@ -36,9 +39,12 @@ public sealed class RaftInvariants
         _leaderOfTerm[term] = (ulong)node;
         if (_lastLeaderTerm.TryGetValue(node, out var last) && last == term) return;
         _lastLeaderTerm[node] = term;
-        // Leader completeness: the new leader's log holds every entry applied anywhere so far.
-        foreach (var (index, (committedTerm, _, by)) in _committed)
+        // Leader completeness (Raft §5.4): the new leader's log holds every entry committed in an earlier term. A
+        // leader of an older term may legitimately be elected after a newer term committed entries (its votes were
+        // granted first and delivered late), so entries first seen applied in this term or a later one are not required.
+        foreach (var (index, (committedTerm, _, by, seenInTerm)) in _committed)
         {
+            if (seenInTerm >= term) continue;
             if (index < raft.FirstIndex) continue;  // compacted into its snapshot
             if (!raft.TryGetTerm(index, out var t) || t != committedTerm)
             {
@@ -48,7 +54,7 @@ public sealed class RaftInvariants
         }
     }
 
-    internal void OnApply(int node, RaftEntry entry)
+    internal void OnApply(int node, ulong nodeTerm, RaftEntry entry)
     {
         var crc = Crc32C.Compute(entry.Data.Span) ^ (uint)entry.Type;
         if (_committed.TryGetValue(entry.Index, out var seen))
@@ -57,7 +63,7 @@ public sealed class RaftInvariants
                 Violation($"state machine safety: node {node} applied {entry.Term}/{entry.Index} but node {seen.Node} applied {seen.Term}/{entry.Index} there");
             return;
         }
-        _committed[entry.Index] = (entry.Term, crc, node);
+        _committed[entry.Index] = (entry.Term, crc, node, nodeTerm);
     }
 
     /// <summary>

@@ -30,6 +30,9 @@ internal sealed class SimRaftNode
     private SimTimer? _diskTimer;
     private bool _readyScheduled;
     private ulong _nextReadId;
+    private ulong _readsTerm;
+    private RaftRole _readsRole;
+    private long _pausedAtMicros;
     private int _incarnation;
 
     public SimRaftNode(RaftKvSimulation sim, int id, RaftConfig config, long tickMicros)
@@ -103,14 +106,30 @@ internal sealed class SimRaftNode
         _incarnation++;
     }
 
-    public void Pause() => IsPaused = true;
+    public void Pause()
+    {
+        IsPaused = true;
+        _pausedAtMicros = _sim.Executor.NowMicros;
+    }
 
+    /// <summary>
+    /// Resumes a paused node. It first ticks for the time it was stopped, as a host that counts ticks from a
+    /// monotonic clock does, before it handles anything that arrived meanwhile: a leader must not come back
+    /// believing its lease still runs (docs/raft.md, leases).
+    /// </summary>
     public void Resume()
     {
         IsPaused = false;
+        if (Raft is { } raft)
+        {
+            var missed = (_sim.Executor.NowMicros - _pausedAtMicros) / Math.Max(1, _tickMicros);
+            // Past two election timeouts more ticks change nothing (every timer and lease has run out).
+            for (long i = Math.Min(missed, 2L * _config.ElectionTicks); i > 0; i--) raft.Tick();
+            ScheduleReady();
+        }
         var deferred = _deferredWhilePaused.ToArray();
         _deferredWhilePaused.Clear();
-        foreach (var a in deferred) a();
+        foreach (var a in deferred) WhenRunning(a);  // one of them may stop the node (a failed fsync)
     }
 
     private void WhenRunning(Action action)
@@ -195,6 +214,15 @@ internal sealed class SimRaftNode
                 Kv.SetAppliedIndex(snapshot.Metadata.Index);
             }
             foreach (var entry in ready.CommittedEntries) ApplyEntry(entry);
+            if (raft.Term != _readsTerm || ready.Role != _readsRole)
+            {
+                // Unconfirmed reads die with the term or role they were asked in (the core drops them): tell their
+                // clients to retry, as the real host does.
+                _readsTerm = raft.Term;
+                _readsRole = ready.Role;
+                foreach (var (client, attempt, _) in _readRequests.Values) Reply(client, attempt, ReplyStatus.NotLeader, default);
+                _readRequests.Clear();
+            }
             Kv.Commit();
             foreach (var rs in ready.ReadStates)
             {
@@ -209,7 +237,7 @@ internal sealed class SimRaftNode
 
     private void ApplyEntry(RaftEntry entry)
     {
-        _sim.Invariants.OnApply(Id, entry);
+        _sim.Invariants.OnApply(Id, Raft!.Term, entry);
         var result = Kv.Apply(entry);
         foreach (var index in _pendingWrites.Keys.Where(i => i <= entry.Index).ToArray())
         {
