@@ -77,18 +77,11 @@ public sealed class RaftKvNode : IAsyncDisposable
     private readonly object _snapshotFileLock = new();
     private Task _snapshotTask = Task.CompletedTask;
     private ulong _snapshotRequestedAt;
-    private readonly Dictionary<ulong, (ClientConnection Client, ulong RequestId, ulong Term)> _pendingWrites = [];
-    private readonly Dictionary<ulong, (ClientConnection Client, ulong RequestId, string Key)> _pendingReads = [];
-    private readonly List<(ulong Index, ClientConnection Client, ulong RequestId, string Key)> _readsAwaitingApply = [];
+    private readonly KvRequestTracker<(ClientConnection Client, ulong RequestId)> _requests;
     private readonly RaftTransport _transport;
     private readonly Timer _ticker;
     private Task? _loop;
     private Task? _appender;
-    private ulong _nextReadId;
-
-    // The term and role in which the reads in _pendingReads were asked (see FailReadsOfAnEarlierRole).
-    private ulong _readsTerm;
-    private RaftRole _readsRole;
     private ConfState _conf;
 
     private RaftKvNode(RaftKvNodeOptions options, DurableRaftStorage storage, LsmKvStore state)
@@ -96,6 +89,7 @@ public sealed class RaftKvNode : IAsyncDisposable
         _options = options;
         _storage = storage;
         _kv = new KvStateMachine(state);
+        _requests = new(Answer);
         var snapshot = storage.GetSnapshot();
         if (state.AppliedIndex < snapshot.Metadata.Index)
         {
@@ -213,22 +207,28 @@ public sealed class RaftKvNode : IAsyncDisposable
     private void HandleRequest(ClientConnection client, KvRequest request)
     {
         var command = request.Command;
-        if (_pendingWrites.Count + _pendingReads.Count >= _options.PendingRequestsMax)
+        if (_requests.Pending >= _options.PendingRequestsMax)
         {
             client.Send(RaftFrames.Response(new KvResponse(request.RequestId, KvStatus.Error, false, "node overloaded: too many requests in flight", 0, null)));
             return;
         }
         if (command.Op == KvOp.Get)
         {
-            var id = ++_nextReadId;
-            if (_raft.ReadIndex(id)) _pendingReads[id] = (client, request.RequestId, command.Key);
-            else client.Send(NotLeader(request.RequestId));
+            _requests.AddRead((client, request.RequestId), command.Key, _raft.ReadIndex);
             return;
         }
         var result = _raft.Propose(request.Raw.IsEmpty ? command.Encode() : request.Raw);
-        if (result.IsOk) _pendingWrites[result.Index] = (client, request.RequestId, result.Term);
+        if (result.IsOk) _requests.AddWrite(result.Index, result.Term, (client, request.RequestId));
         else client.Send(NotLeader(request.RequestId, result.LeaderHint));
     }
+
+    private void Answer((ClientConnection Client, ulong RequestId) request, KvAnswer answer, KvResult result) =>
+        request.Client.Send(answer switch
+        {
+            KvAnswer.Ok => RaftFrames.Response(new KvResponse(request.RequestId, KvStatus.Ok, result.Succeeded, result.Value, 0, null)),
+            KvAnswer.Retry => RaftFrames.Response(new KvResponse(request.RequestId, KvStatus.Retry, false, null, _raft.Leader, null)),
+            _ => NotLeader(request.RequestId),
+        });
 
     private byte[] NotLeader(ulong requestId, ulong hint = 0)
     {
@@ -247,60 +247,14 @@ public sealed class RaftKvNode : IAsyncDisposable
             {
                 _kv.Restore(snapshot.Data.Span);
                 _kv.SetAppliedIndex(snapshot.Metadata.Index);
-                // Entries the snapshot covers are never handed out here: their writers learn the outcome by retrying
-                // (the session answers a retry of an applied request as the first time).
-                foreach (var index in _pendingWrites.Keys.Where(i => i <= snapshot.Metadata.Index).ToArray())
-                {
-                    _pendingWrites.Remove(index, out var pending);
-                    pending.Client.Send(RaftFrames.Response(new KvResponse(pending.RequestId, KvStatus.Retry, false, null, _raft.Leader, null)));
-                }
             }
-            foreach (var entry in ready.CommittedEntries) Apply(entry);
+            foreach (var entry in ready.CommittedEntries) _requests.OnApplied(entry, _kv.Apply(entry));
             if (ready.CommittedEntries.Count > 0) _kv.Commit();
             _conf = ready.Conf;
-            FailReadsOfAnEarlierRole(ready.Role);
-            foreach (var rs in ready.ReadStates)
-            {
-                if (_pendingReads.Remove(rs.RequestId, out var read)) _readsAwaitingApply.Add((rs.Index, read.Client, read.RequestId, read.Key));
-            }
-            ServeReads();
+            _requests.OnReady(ready, _raft.Term, _kv);
             _persist.Writer.TryWrite(ready);
         }
         MaybeSnapshot();
-    }
-
-    /// <summary>
-    /// The core drops the read requests it has not confirmed when this node's term or role changes (their answers
-    /// would come in an old term): answer them "not leader" so their clients retry, rather than leave them pending.
-    /// </summary>
-    private void FailReadsOfAnEarlierRole(RaftRole role)
-    {
-        if (_raft.Term == _readsTerm && role == _readsRole) return;
-        _readsTerm = _raft.Term;
-        _readsRole = role;
-        foreach (var (client, requestId, _) in _pendingReads.Values) client.Send(NotLeader(requestId));
-        _pendingReads.Clear();
-    }
-
-    private void Apply(RaftEntry entry)
-    {
-        var result = _kv.Apply(entry);
-        if (!_pendingWrites.Remove(entry.Index, out var pending)) return;
-        var response = pending.Term == entry.Term && result is { } r
-            ? new KvResponse(pending.RequestId, KvStatus.Ok, r.Succeeded, r.Value, 0, null)
-            : new KvResponse(pending.RequestId, KvStatus.Retry, false, null, _raft.Leader, null);
-        pending.Client.Send(RaftFrames.Response(response));
-    }
-
-    private void ServeReads()
-    {
-        for (var i = 0; i < _readsAwaitingApply.Count; i++)
-        {
-            var (index, client, requestId, key) = _readsAwaitingApply[i];
-            if (index > _kv.AppliedIndex) continue;
-            client.Send(RaftFrames.Response(new KvResponse(requestId, KvStatus.Ok, true, _kv.Read(key), 0, null)));
-            _readsAwaitingApply.RemoveAt(i--);
-        }
     }
 
     /// <summary>

@@ -21,18 +21,7 @@ public sealed record ClientRequest(int Client, ulong Attempt, KvCommand Command)
     public override string ToString() => $"request a{Attempt} {Command}";
 }
 
-public enum ReplyStatus : byte
-{
-    Ok,
-
-    /// <summary>Not the leader (hint in <see cref="ClientReply.LeaderHint"/>) or no leader known: try elsewhere.</summary>
-    NotLeader,
-
-    /// <summary>The attempt did not take effect and will not (its entry was overwritten): retry the same command.</summary>
-    Retry,
-}
-
-public sealed record ClientReply(ulong Attempt, ReplyStatus Status, KvResult Result, ulong LeaderHint)
+public sealed record ClientReply(ulong Attempt, KvAnswer Status, KvResult Result, ulong LeaderHint)
 {
     public override string ToString() => $"reply a{Attempt} {Status} {Result}";
 }

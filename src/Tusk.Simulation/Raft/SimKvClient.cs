@@ -104,13 +104,13 @@ internal sealed class SimKvClient
         if (envelope.Reply is not { } reply || reply.Attempt != _attempt || _command is null) return;
         switch (reply.Status)
         {
-            case ReplyStatus.Ok:
+            case KvAnswer.Ok:
                 Complete(reply.Result);
                 break;
-            case ReplyStatus.NotLeader:
+            case KvAnswer.NotLeader:
                 RetryElsewhere(reply.LeaderHint);
                 break;
-            case ReplyStatus.Retry:
+            case KvAnswer.Retry:
                 RetryAfterBackoff(_target);
                 break;
         }

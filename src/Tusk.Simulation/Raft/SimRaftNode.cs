@@ -22,16 +22,11 @@ internal sealed class SimRaftNode
     private ulong _snapshotRequestedAt;
 
     private sealed record SnapshotWrite(ulong Index, ConfState Conf, byte[] Data);
-    private readonly SortedDictionary<ulong, (int Client, ulong Attempt, ulong Term)> _pendingWrites = [];
-    private readonly SortedDictionary<ulong, (int Client, ulong Attempt, string Key)> _readRequests = [];
-    private readonly List<(ulong Index, int Client, ulong Attempt, string Key)> _readsAwaitingApply = [];
+    private readonly KvRequestTracker<(int Client, ulong Attempt)> _requests;
     private readonly List<Action> _deferredWhilePaused = [];
     private SimTimer? _tickTimer;
     private SimTimer? _diskTimer;
     private bool _readyScheduled;
-    private ulong _nextReadId;
-    private ulong _readsTerm;
-    private RaftRole _readsRole;
     private long _pausedAtMicros;
     private int _incarnation;
 
@@ -41,6 +36,7 @@ internal sealed class SimRaftNode
         Id = id;
         _config = config;
         _tickMicros = tickMicros;
+        _requests = new((request, answer, result) => Reply(request.Client, request.Attempt, answer, result));
     }
 
     public int Id { get; }
@@ -97,9 +93,7 @@ internal sealed class SimRaftNode
         _tickTimer?.Cancel();
         _diskTimer?.Cancel();
         _disk.Clear();  // writes in flight never reached the disk
-        _pendingWrites.Clear();
-        _readRequests.Clear();
-        _readsAwaitingApply.Clear();
+        _requests.Clear();
         _deferredWhilePaused.Clear();
         _readyScheduled = false;
         IsPaused = false;
@@ -171,20 +165,18 @@ internal sealed class SimRaftNode
         {
             if (_sim.Options.UnsafeLocalReads)
             {
-                Reply(client, request.Attempt, ReplyStatus.Ok, new KvResult(true, Kv.Read(command.Key)));
+                Reply(client, request.Attempt, KvAnswer.Ok, new KvResult(true, Kv.Read(command.Key)));
                 return;
             }
-            var id = ++_nextReadId;
-            if (raft.ReadIndex(id)) _readRequests[id] = (client, request.Attempt, command.Key);
-            else Reply(client, request.Attempt, ReplyStatus.NotLeader, default);
+            _requests.AddRead((client, request.Attempt), command.Key, raft.ReadIndex);
             return;
         }
         var result = raft.Propose(command.Encode());
-        if (result.IsOk) _pendingWrites[result.Index] = (client, request.Attempt, result.Term);
-        else Reply(client, request.Attempt, ReplyStatus.NotLeader, default, result.LeaderHint);
+        if (result.IsOk) _requests.AddWrite(result.Index, result.Term, (client, request.Attempt));
+        else Reply(client, request.Attempt, KvAnswer.NotLeader, default, result.LeaderHint);
     }
 
-    private void Reply(int client, ulong attempt, ReplyStatus status, KvResult result, ulong leaderHint = 0) =>
+    private void Reply(int client, ulong attempt, KvAnswer status, KvResult result, ulong leaderHint = 0) =>
         _sim.Network.Send(Id, client, new SimEnvelope { Reply = new ClientReply(attempt, status, result, leaderHint == 0 ? Raft?.Leader ?? 0 : leaderHint) });
 
     private void ScheduleReady()
@@ -213,49 +205,16 @@ internal sealed class SimRaftNode
                 Kv.Restore(snapshot.Data.Span);
                 Kv.SetAppliedIndex(snapshot.Metadata.Index);
             }
-            foreach (var entry in ready.CommittedEntries) ApplyEntry(entry);
-            if (raft.Term != _readsTerm || ready.Role != _readsRole)
+            foreach (var entry in ready.CommittedEntries)
             {
-                // Unconfirmed reads die with the term or role they were asked in (the core drops them): tell their
-                // clients to retry, as the real host does.
-                _readsTerm = raft.Term;
-                _readsRole = ready.Role;
-                foreach (var (client, attempt, _) in _readRequests.Values) Reply(client, attempt, ReplyStatus.NotLeader, default);
-                _readRequests.Clear();
+                _sim.Invariants.OnApply(Id, raft.Term, entry);
+                _requests.OnApplied(entry, Kv.Apply(entry));
             }
             Kv.Commit();
-            foreach (var rs in ready.ReadStates)
-            {
-                if (_readRequests.Remove(rs.RequestId, out var read)) _readsAwaitingApply.Add((rs.Index, read.Client, read.Attempt, read.Key));
-            }
-            ServeReads();
+            _requests.OnReady(ready, raft.Term, Kv);
             _disk.Enqueue(ready);
             MaybeSnapshot(ready.Conf);
             ScheduleDisk();
-        }
-    }
-
-    private void ApplyEntry(RaftEntry entry)
-    {
-        _sim.Invariants.OnApply(Id, Raft!.Term, entry);
-        var result = Kv.Apply(entry);
-        foreach (var index in _pendingWrites.Keys.Where(i => i <= entry.Index).ToArray())
-        {
-            var (client, attempt, term) = _pendingWrites[index];
-            _pendingWrites.Remove(index);
-            if (index == entry.Index && term == entry.Term && result is { } r) Reply(client, attempt, ReplyStatus.Ok, r);
-            else Reply(client, attempt, ReplyStatus.Retry, default);  // its entry was replaced: it never applied
-        }
-    }
-
-    private void ServeReads()
-    {
-        for (var i = 0; i < _readsAwaitingApply.Count; i++)
-        {
-            var (index, client, attempt, key) = _readsAwaitingApply[i];
-            if (index > Kv.AppliedIndex) continue;
-            Reply(client, attempt, ReplyStatus.Ok, new KvResult(true, Kv.Read(key)));
-            _readsAwaitingApply.RemoveAt(i--);
         }
     }
 
