@@ -19,6 +19,9 @@ public sealed partial class RaftNode
     private readonly Queue<(ulong Index, long Bytes)> _uncommitted = new();
     private long _uncommittedBytes;
 
+    // Reused for gathering an Append's entries (the message gets its own array).
+    private readonly List<RaftEntry> _entriesScratch = [];
+
     // CRC32C of the snapshot being streamed, cached by snapshot index.
     private (ulong Index, uint Crc) _snapshotCrc;
 
@@ -129,7 +132,8 @@ public sealed partial class RaftNode
             StartSnapshot(to, pr);
             return false;
         }
-        var entries = new List<RaftEntry>();
+        var entries = _entriesScratch;
+        entries.Clear();
         if (pr.Next <= _log.LastIndex && !_log.TryEntries(pr.Next, _log.LastIndex + 1, _config.MaxSizePerMessageBytes, entries))
         {
             StartSnapshot(to, pr);
