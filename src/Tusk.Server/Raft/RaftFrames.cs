@@ -57,17 +57,31 @@ public static class RaftFrames
     public static bool TryRead(ref ReadOnlySequence<byte> buffer, out byte[] payload)
     {
         payload = [];
+        if (!TryReadHeader(buffer, out var size, out var crc)) return false;
+        payload = buffer.Slice(HeaderBytes, size).ToArray();
+        Verify(payload, crc);
+        buffer = buffer.Slice(HeaderBytes + size);
+        return true;
+    }
+
+    /// <summary>The header of the frame at the front of <paramref name="buffer"/>, if the whole frame is there.</summary>
+    private static bool TryReadHeader(ReadOnlySequence<byte> buffer, out int size, out uint crc)
+    {
+        size = 0;
+        crc = 0;
         if (buffer.Length < HeaderBytes) return false;
         Span<byte> header = stackalloc byte[HeaderBytes];
         buffer.Slice(0, HeaderBytes).CopyTo(header);
         var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        crc = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         if (length == 0 || length > FrameBytesMax) throw new FormatException($"frame of {length} bytes (limit {FrameBytesMax})");
-        if (buffer.Length < HeaderBytes + length) return false;
-        payload = buffer.Slice(HeaderBytes, length).ToArray();
+        size = (int)length;
+        return buffer.Length >= HeaderBytes + size;
+    }
+
+    private static void Verify(ReadOnlySpan<byte> payload, uint crc)
+    {
         if (Crc32C.Compute(payload) != crc) throw new FormatException("frame checksum mismatch");
-        buffer = buffer.Slice(HeaderBytes + length);
-        return true;
     }
 
     /// <summary>
@@ -78,23 +92,19 @@ public static class RaftFrames
     public static bool TryReadPooled(ref ReadOnlySequence<byte> buffer, out byte[] rented, out int length)
     {
         rented = [];
-        length = 0;
-        if (buffer.Length < HeaderBytes) return false;
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        buffer.Slice(0, HeaderBytes).CopyTo(header);
-        var size = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-        if (size == 0 || size > FrameBytesMax) throw new FormatException($"frame of {size} bytes (limit {FrameBytesMax})");
-        if (buffer.Length < HeaderBytes + size) return false;
-        rented = ArrayPool<byte>.Shared.Rent((int)size);
-        buffer.Slice(HeaderBytes, size).CopyTo(rented);
-        if (Crc32C.Compute(rented.AsSpan(0, (int)size)) != crc)
+        if (!TryReadHeader(buffer, out length, out var crc)) return false;
+        rented = ArrayPool<byte>.Shared.Rent(length);
+        buffer.Slice(HeaderBytes, length).CopyTo(rented);
+        try
+        {
+            Verify(rented.AsSpan(0, length), crc);
+        }
+        catch (FormatException)
         {
             ArrayPool<byte>.Shared.Return(rented);
-            throw new FormatException("frame checksum mismatch");
+            throw;
         }
-        length = (int)size;
-        buffer = buffer.Slice(HeaderBytes + size);
+        buffer = buffer.Slice(HeaderBytes + length);
         return true;
     }
 
