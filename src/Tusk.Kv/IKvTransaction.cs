@@ -1,3 +1,4 @@
+using Tusk.Core;
 namespace Tusk.Kv;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Tusk.Core;
 using Tusk.Storage;
 
 namespace Tusk.Kv;

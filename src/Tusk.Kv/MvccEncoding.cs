@@ -1,3 +1,4 @@
+using Tusk.Core;
 using System.Buffers.Binary;
 
 namespace Tusk.Kv;

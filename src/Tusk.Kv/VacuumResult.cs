@@ -1,3 +1,4 @@
+using Tusk.Core;
 namespace Tusk.Kv;
 
 /// <summary>What one <see cref="KvStore.Vacuum"/> pass did.</summary>

@@ -1,3 +1,4 @@
+using Tusk.Core;
 using System.Collections.Concurrent;
 using Xunit;
 

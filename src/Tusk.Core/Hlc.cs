@@ -1,6 +1,5 @@
-using Tusk.Core;
 
-namespace Tusk.Kv;
+namespace Tusk.Core;
 
 /// <summary>
 /// A hybrid logical clock: timestamps close to physical time that never go backwards and respect causality
@@ -14,8 +13,7 @@ namespace Tusk.Kv;
 /// <para>Invariant: every value returned by <see cref="Now"/> is strictly greater than every value previously
 /// returned by <see cref="Now"/> or passed to <see cref="Update"/> on this instance.</para>
 ///
-/// <para>Thread-safe and lock-free (one compare-and-swap per call). Lives in Tusk.Kv for now; ARCHITECTURE.md
-/// places the HLC in Tusk.Core, where it moves when a second layer (replication, leases) needs it.</para>
+/// <para>Thread-safe and lock-free (one compare-and-swap per call).</para>
 /// </summary>
 public sealed class Hlc
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Tusk.Kv;
+namespace Tusk.Core;
 
 /// <summary>
 /// A hybrid logical clock reading (Kulkarni et al., "Logical Physical Clocks", 2014), packed into 64 bits:
