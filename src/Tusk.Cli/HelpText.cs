@@ -87,8 +87,8 @@ internal static class HelpText
         up until SIGINT (Ctrl+C) or SIGTERM, printing a one-line statistics summary every --stats-interval
         seconds; then it closes everything cleanly. Only one process may use a data directory at a time.
 
-        The PostgreSQL and Raft listeners come in later releases. Use `tusk kv` (in another shell, after
-        stopping the node) to read and write the storage engine directly.
+        The PostgreSQL listener comes in a later release. Use `tusk kv` (in another shell, after stopping
+        the node) to read and write the storage engine directly.
 
         With --id, runs instead one node of a replicated key-value cluster (Raft): every write is
         committed on a majority of the members' durable logs before it is acknowledged, and reads are

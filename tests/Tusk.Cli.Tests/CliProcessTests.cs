@@ -100,7 +100,7 @@ public sealed partial class CliProcessTests
     [Fact]
     public void StartHelp_SaysListenersComeLater()
     {
-        Assert.Contains("PostgreSQL and Raft listeners come in later", Ok(TuskProcess.Run("start", "--help")).Stdout);
+        Assert.Contains("The PostgreSQL listener comes in a later release", Ok(TuskProcess.Run("start", "--help")).Stdout);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed partial class CliProcessTests
             Assert.Contains("recovered", startOutput);
             Assert.Contains("last sequence 1", startOutput);
             Assert.Contains("files per level: L0=", startOutput);
-            Assert.Contains("later releases", startOutput);
+            Assert.Contains("the PostgreSQL listener comes in a later release", startOutput);
 
             TuskResult second = TuskProcess.Run("kv", "get", "k", "--data", data);
             Assert.True(second.ExitCode == 1, second.ToString());

@@ -12,8 +12,8 @@ namespace Tusk.Cli.Commands;
 /// <summary>
 /// <c>tusk start</c>: runs one node on an embedded data directory: opens (recovers) the storage engine and the
 /// Kafka topics, serves the Kafka protocol (unless <c>--kafka off</c>), prints a statistics line every interval
-/// and closes everything cleanly on SIGINT or SIGTERM. The PostgreSQL and Raft listeners arrive in later
-/// releases. Output lines are flushed as they are written so supervisors and tests see them at once.
+/// and closes everything cleanly on SIGINT or SIGTERM. With <c>--id</c> it runs a node of a replicated key-value
+/// cluster instead (<see cref="ClusterCommand.RunNode"/>). Output lines are flushed as they are written so supervisors and tests see them at once.
 /// </summary>
 internal static class StartCommand
 {
@@ -88,7 +88,7 @@ internal static class StartCommand
                 {
                     Say(output, "kafka: off");
                 }
-                Say(output, "network: PostgreSQL and Raft listeners come in later releases");
+                Say(output, "network: the PostgreSQL listener comes in a later release (start with --id for a replicated key-value node)");
                 Say(output, $"ready (pid {Environment.ProcessId}); stop with Ctrl+C or SIGTERM");
                 while (!stop.Wait(interval))
                 {
