@@ -60,4 +60,27 @@ public interface IKvTransaction : IDisposable
 
     /// <summary>Discards the writes and ends the transaction. No effect after it has ended.</summary>
     void Rollback();
+
+    /// <summary>
+    /// A mark of the writes buffered so far (SQL SAVEPOINT). Reads made after it stay in the read set (a rollback to
+    /// the mark can only make validation more conservative).
+    /// </summary>
+    KvSavepoint Savepoint();
+
+    /// <summary>Discards the writes buffered since <paramref name="savepoint"/> (SQL ROLLBACK TO SAVEPOINT); the transaction stays active.</summary>
+    void RollbackTo(KvSavepoint savepoint);
+}
+
+/// <summary>A transaction's buffered writes at one moment; see <see cref="IKvTransaction.Savepoint"/>.</summary>
+public sealed class KvSavepoint
+{
+    internal KvSavepoint(List<(byte[] Key, byte[]? Value)> writes, long writeBytes)
+    {
+        Writes = writes;
+        WriteBytes = writeBytes;
+    }
+
+    internal List<(byte[] Key, byte[]? Value)> Writes { get; }
+
+    internal long WriteBytes { get; }
 }

@@ -182,6 +182,23 @@ public sealed class KvTransaction : IKvTransaction
     }
 
     /// <inheritdoc />
+    public KvSavepoint Savepoint()
+    {
+        EnsureActive();
+        return new KvSavepoint(_writes.Select(w => (w.Key, w.Value)).ToList(), _writeBytes);
+    }
+
+    /// <inheritdoc />
+    public void RollbackTo(KvSavepoint savepoint)
+    {
+        ArgumentNullException.ThrowIfNull(savepoint);
+        EnsureActive();
+        _writes.Clear();
+        foreach (var (key, value) in savepoint.Writes) _writes.Add(new BufferedWrite(key, value));
+        _writeBytes = savepoint.WriteBytes;
+    }
+
+    /// <inheritdoc />
     public void Commit()
     {
         EnsureActive();

@@ -1,4 +1,6 @@
 using Tusk.Kv;
+using Tusk.Sql.Execution;
+using Tusk.Sql.Planning;
 using Tusk.Sql.Types;
 
 namespace Tusk.Sql;
@@ -8,30 +10,40 @@ public sealed class SqlEngineOptions
 {
     /// <summary>default_transaction_isolation for new sessions.</summary>
     public IsolationLevel DefaultIsolation { get; init; } = IsolationLevel.Serializable;
+
+    /// <summary>Options for the key space when the engine opens it from a directory.</summary>
+    public KvStoreOptions? Kv { get; init; }
 }
 
 /// <summary>A parsed and bound statement (extended protocol Parse; or one statement of a simple query).</summary>
 public sealed class PreparedQuery
 {
-    internal PreparedQuery(string sql, IReadOnlyList<SqlType> parameterTypes, IReadOnlyList<ResultColumn>? columns, bool isEmpty)
+    internal PreparedQuery(string sql, Parser.Statement? statement, BoundStatement? bound, IReadOnlyList<SqlType> declared)
     {
         Sql = sql;
-        ParameterTypes = parameterTypes;
-        Columns = columns;
-        IsEmpty = isEmpty;
+        Statement = statement;
+        Bound = bound;
+        Declared = declared;
     }
 
     /// <summary>The statement's text.</summary>
     public string Sql { get; }
 
     /// <summary>The parameter types ($1..$n) after inference; <see cref="SqlType.Unknown"/> ones are sent and decoded as text.</summary>
-    public IReadOnlyList<SqlType> ParameterTypes { get; }
+    public IReadOnlyList<SqlType> ParameterTypes => Bound?.ParameterTypes ?? Declared;
 
     /// <summary>The result columns, or null when the statement returns no rows (RowDescription vs NoData).</summary>
-    public IReadOnlyList<ResultColumn>? Columns { get; }
+    public IReadOnlyList<ResultColumn>? Columns => Bound?.Columns;
 
     /// <summary>An empty query string (EmptyQueryResponse).</summary>
-    public bool IsEmpty { get; }
+    public bool IsEmpty => Statement is null;
+
+    internal Parser.Statement? Statement { get; }
+
+    internal BoundStatement? Bound { get; set; }
+
+    /// <summary>The types the client declared (0 = infer → Unknown).</summary>
+    internal IReadOnlyList<SqlType> Declared { get; }
 }
 
 /// <summary>
@@ -43,53 +55,83 @@ public sealed class SqlEngine : IDisposable
     /// <summary>What server_version reports.</summary>
     public const string ServerVersion = "16.0";
 
+    private readonly bool _ownsKv;
+    private Catalog.Catalog? _catalog;
+    private int _nextSessionId;
+
+    private SqlEngine(KvStore kv, bool ownsKv, SqlEngineOptions options)
+    {
+        Kv = kv;
+        _ownsKv = ownsKv;
+        Options = options;
+        Sequences = new Sequences(kv);
+    }
+
+    /// <summary>The key space the database is stored in.</summary>
+    public KvStore Kv { get; }
+
+    public SqlEngineOptions Options { get; }
+
+    internal Sequences Sequences { get; }
+
+    /// <summary>The wall clock for now() and friends (the key space's clock when the engine opened it).</summary>
+    internal Tusk.Core.IClock WallClock => Options.Kv?.Clock ?? Tusk.Core.SystemClock.Instance;
+
     /// <summary>Opens (creating if needed) the database stored in <paramref name="directory"/>.</summary>
-    public static SqlEngine Open(string directory, SqlEngineOptions? options = null) => throw new NotImplementedException();
+    public static SqlEngine Open(string directory, SqlEngineOptions? options = null)
+    {
+        options ??= new SqlEngineOptions();
+        var kvOptions = options.Kv ?? new KvStoreOptions { TransactionWriteBytesMax = 1L << 30 };
+        return new SqlEngine(KvStore.Open(directory, kvOptions), ownsKv: true, options);
+    }
 
     /// <summary>Runs on an open key space; the engine does not own it.</summary>
-    public static SqlEngine Open(KvStore kv, SqlEngineOptions? options = null) => throw new NotImplementedException();
+    public static SqlEngine Open(KvStore kv, SqlEngineOptions? options = null) => new(kv, ownsKv: false, options ?? new SqlEngineOptions());
 
     /// <summary>
     /// A new session for <paramref name="user"/> on <paramref name="database"/>; startup parameters (application_name,
     /// DateStyle, TimeZone, options, ...) are applied as SET.
     /// </summary>
-    public SqlSession OpenSession(string user, string database, IReadOnlyDictionary<string, string>? startupParameters = null) => throw new NotImplementedException();
+    public SqlSession OpenSession(string user, string database, IReadOnlyDictionary<string, string>? startupParameters = null)
+    {
+        var session = new SqlSession(this, Interlocked.Increment(ref _nextSessionId), user, database);
+        if (startupParameters is not null)
+        {
+            foreach (var (name, value) in startupParameters)
+            {
+                if (name is "user" or "database" or "replication") continue;
+                if (name == "options")
+                {
+                    session.ApplyOptions(value);
+                    continue;
+                }
+                try
+                {
+                    session.Settings.Set(name, value);
+                }
+                catch (SqlException)
+                {
+                    // PostgreSQL rejects unknown startup parameters; clients send a few harmless ones, so they are ignored.
+                }
+            }
+            session.Settings.TakeChanged();
+        }
+        return session;
+    }
 
-    public void Dispose() => throw new NotImplementedException();
-}
+    /// <summary>The catalog as <paramref name="tx"/> sees it; cached across transactions while no DDL commits.</summary>
+    internal Catalog.Catalog GetCatalog(IKvTransaction tx, bool txWroteCatalog)
+    {
+        var version = Catalog.Catalog.ReadVersion(tx);
+        var cached = Volatile.Read(ref _catalog);
+        if (!txWroteCatalog && cached is not null && cached.Version == version) return cached;
+        var loaded = Catalog.Catalog.Load(tx, version);
+        if (!txWroteCatalog && (cached is null || cached.Version < version)) Volatile.Write(ref _catalog, loaded);
+        return loaded;
+    }
 
-/// <summary>One client's session: settings, the open transaction, and prepared statements' execution.</summary>
-public sealed class SqlSession : IDisposable
-{
-    /// <summary>ReadyForQuery's status.</summary>
-    public TransactionStatus Status => throw new NotImplementedException();
-
-    /// <summary>The parameters reported with ParameterStatus at startup (server_version, client_encoding, DateStyle, TimeZone, ...).</summary>
-    public IReadOnlyDictionary<string, string> ReportedParameters => throw new NotImplementedException();
-
-    /// <summary>Reported parameters changed by SET since the last call (send as ParameterStatus).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> TakeChangedParameters() => throw new NotImplementedException();
-
-    /// <summary>Notices raised since the last call.</summary>
-    public IReadOnlyList<SqlNotice> TakeNotices() => throw new NotImplementedException();
-
-    /// <summary>Parses and binds exactly one statement (or none: <see cref="PreparedQuery.IsEmpty"/>). Throws <see cref="SqlException"/>.</summary>
-    /// <param name="parameterTypeOids">The types the client declared for $1.. (0 = infer).</param>
-    public PreparedQuery Prepare(string sql, IReadOnlyList<int>? parameterTypeOids = null) => throw new NotImplementedException();
-
-    /// <summary>
-    /// A simple query's statements, each bound just before it is returned (so one may use a table an earlier one
-    /// created). Execute each before moving on; stop at the first exception. Several statements outside a
-    /// transaction block run in one implicit transaction, committed when the enumeration completes.
-    /// </summary>
-    public IEnumerable<PreparedQuery> PrepareBatch(string sql) => throw new NotImplementedException();
-
-    /// <summary>Runs a prepared statement with its parameters (already decoded to CLR values). Throws <see cref="SqlException"/>.</summary>
-    public QueryResult Execute(PreparedQuery query, IReadOnlyList<object?> parameters, CancellationToken cancellation = default) => throw new NotImplementedException();
-
-    /// <summary>Asks the running statement to stop with 57014 (query_canceled). Thread-safe.</summary>
-    public void Cancel() => throw new NotImplementedException();
-
-    /// <summary>Rolls back an open transaction.</summary>
-    public void Dispose() => throw new NotImplementedException();
+    public void Dispose()
+    {
+        if (_ownsKv) Kv.Dispose();
+    }
 }

@@ -1,0 +1,90 @@
+using Tusk.Core.Encoding;
+using Tusk.Kv;
+
+namespace Tusk.Sql;
+
+/// <summary>
+/// Sequences (serial, identity, hidden rowids): nextval is not transactional, as in PostgreSQL. Values are handed out
+/// from blocks reserved by small transactions of their own, so a crash leaves gaps but never repeats a value.
+/// </summary>
+internal sealed class Sequences(KvStore kv)
+{
+    private const long BlockSize = 64;
+    private readonly Dictionary<string, (long Next, long Limit)> _blocks = [];
+    private readonly Lock _lock = new();
+
+    public static byte[] Key(string name) => TupleEncoding.Pack("q", Normalize(name));
+
+    public static string Normalize(string name) => name.StartsWith("public.", StringComparison.Ordinal) ? name[7..] : name.Trim('"');
+
+    /// <summary>Creates a sequence in <paramref name="tx"/> (part of the DDL that needs it).</summary>
+    public static void Create(IKvTransaction tx, string name, long start = 1) => tx.Put(Key(name), TupleEncoding.Pack(start));
+
+    public static void Drop(IKvTransaction tx, string name) => tx.Delete(Key(name));
+
+    /// <summary>The next value; <paramref name="current"/> is the caller's transaction, used when the sequence is not yet committed.</summary>
+    public long Next(string name, IKvTransaction? current = null)
+    {
+        name = Normalize(name);
+        lock (_lock)
+        {
+            if (_blocks.TryGetValue(name, out var block) && block.Next < block.Limit)
+            {
+                _blocks[name] = (block.Next + 1, block.Limit);
+                return block.Next;
+            }
+        }
+        for (var attempt = 0; ; attempt++)
+        {
+            using var tx = kv.Begin(IsolationLevel.Serializable);
+            var value = tx.Get(Key(name));
+            if (value is null)
+            {
+                // Created by the caller's own uncommitted transaction: allocate inside it.
+                var mine = current?.Get(Key(name)) ?? throw new SqlException("42P01", $"relation \"{name}\" does not exist");
+                var v = (long)TupleEncoding.Unpack(mine)[0]!;
+                current.Put(Key(name), TupleEncoding.Pack(v + 1));
+                return v;
+            }
+            var next = (long)TupleEncoding.Unpack(value)[0]!;
+            tx.Put(Key(name), TupleEncoding.Pack(next + BlockSize));
+            try
+            {
+                tx.Commit();
+            }
+            catch (KvSerializationException) when (attempt < 100)
+            {
+                continue;
+            }
+            lock (_lock)
+            {
+                _blocks[name] = (next + 1, next + BlockSize);
+            }
+            return next;
+        }
+    }
+
+    /// <summary>setval: the next nextval returns <paramref name="value"/> + 1.</summary>
+    public long Set(string name, long value)
+    {
+        name = Normalize(name);
+        using var tx = kv.Begin(IsolationLevel.Serializable);
+        if (tx.Get(Key(name)) is null) throw new SqlException("42P01", $"relation \"{name}\" does not exist");
+        tx.Put(Key(name), TupleEncoding.Pack(value + 1));
+        tx.Commit();
+        lock (_lock)
+        {
+            _blocks.Remove(name);
+        }
+        return value;
+    }
+
+    /// <summary>Forgets cached blocks (after DROP or a rolled-back creation).</summary>
+    public void Forget(string name)
+    {
+        lock (_lock)
+        {
+            _blocks.Remove(Normalize(name));
+        }
+    }
+}

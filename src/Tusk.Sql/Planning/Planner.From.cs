@@ -1,0 +1,409 @@
+using Tusk.Sql.Catalog;
+using Tusk.Sql.Execution;
+using Tusk.Sql.Parser;
+using Tusk.Sql.Types;
+
+namespace Tusk.Sql.Planning;
+
+internal sealed partial class Planner
+{
+    /// <summary>One FROM relation before joining: a base table (scanned once predicates are known) or a planned node.</summary>
+    private sealed class Relation
+    {
+        public TableDescriptor? Table { get; init; }
+        public string Alias { get; init; } = "";
+        public PlanNode? Plan { get; set; }
+        public required List<ScopeColumn> Columns { get; init; }
+        public int Offset { get; set; }
+        public List<BExpr> Pushed { get; } = [];
+
+        public int Width => Columns.Count;
+    }
+
+    /// <summary>Plans FROM and WHERE together: predicates on one relation go into its scan (and its key bounds).</summary>
+    public (PlanNode Plan, Scope Scope) PlanFromWhere(FromItem[] from, Expr? where, Scope? outer)
+    {
+        var relations = new List<Relation>();
+        var conditions = new List<Expr>();
+        foreach (var item in from) Flatten(item, outer, relations, conditions);
+        if (where is not null) conditions.Add(where);
+
+        var columns = new List<ScopeColumn>();
+        var offset = 0;
+        foreach (var r in relations)
+        {
+            r.Offset = offset;
+            foreach (var c in r.Columns)
+            {
+                columns.Add(new ScopeColumn
+                {
+                    Table = c.Table, Name = c.Name, Type = c.Type, Index = c.Index + offset, Hidden = c.Hidden, QualifiedOnly = c.QualifiedOnly,
+                    TableOid = c.TableOid, AttNum = c.AttNum,
+                });
+            }
+            offset += r.Width;
+        }
+        CheckDuplicateAliases(relations);
+        var scope = new Scope(outer, columns);
+
+        var conjuncts = new List<BExpr>();
+        foreach (var cond in conditions)
+        {
+            var bound = Coerce(BindExpr(cond, scope), SqlType.Bool, false, cond.Position);
+            SplitAnd(bound, conjuncts);
+        }
+
+        // Classify conjuncts by the relations they read.
+        var remaining = new List<(BExpr Expr, int First, int Last)>();
+        foreach (var c in conjuncts)
+        {
+            var (first, last, hasSubquery) = Span(c, relations);
+            if (hasSubquery && relations.Count > 1) { remaining.Add((c, 0, relations.Count - 1)); continue; }
+            if (first < 0) { remaining.Add((c, 0, 0)); continue; }   // constant or outer-only: filter at the first relation
+            if (first == last && relations[first].Table is not null)
+            {
+                relations[first].Pushed.Add(Shift(c, -relations[first].Offset));
+                continue;
+            }
+            remaining.Add((c, first, last));
+        }
+
+        foreach (var r in relations)
+        {
+            if (r.Table is not null) r.Plan = PlanScan(r.Table, r.Alias, r.Pushed);
+        }
+
+        // Left-deep joins in FROM order: equality conditions between the joined prefix and the next relation become hash keys.
+        var plan = relations[0].Plan!;
+        var planColumns = relations[0].Plan!.Columns.ToList();
+        for (var k = 1; k < relations.Count; k++)
+        {
+            var right = relations[k];
+            var leftKeys = new List<BExpr>();
+            var rightKeys = new List<BExpr>();
+            var residual = new List<BExpr>();
+            for (var i = 0; i < remaining.Count; i++)
+            {
+                var (e, first, last) = remaining[i];
+                if (last != k) continue;
+                remaining.RemoveAt(i--);
+                if (first < k && e is CompareExpr { Op: "=" } eq && !HasSubquery(e))
+                {
+                    var (lf, ll, _) = Span(eq.Left, relations);
+                    var (rf, rl, _) = Span(eq.Right, relations);
+                    if (ll < k && lf >= 0 && rf == k && rl == k)
+                    {
+                        leftKeys.Add(eq.Left);
+                        rightKeys.Add(Shift(eq.Right, -right.Offset));
+                        continue;
+                    }
+                    if (rl < k && rf >= 0 && lf == k && ll == k)
+                    {
+                        leftKeys.Add(eq.Right);
+                        rightKeys.Add(Shift(eq.Left, -right.Offset));
+                        continue;
+                    }
+                }
+                residual.Add(e);
+            }
+            planColumns.AddRange(right.Plan!.Columns);
+            var cols = planColumns.ToArray();
+            var residualExpr = AndAll(residual);
+            plan = leftKeys.Count > 0
+                ? new HashJoinNode(JoinKind.Inner, plan, right.Plan!, [.. leftKeys], [.. rightKeys], residualExpr, cols)
+                : new NestedLoopJoinNode(JoinKind.Inner, plan, right.Plan!, residualExpr, cols);
+        }
+        var rest = AndAll(remaining.Select(r => r.Expr).ToList());
+        if (rest is not null) plan = new FilterNode(plan, rest);
+        return (plan, scope);
+    }
+
+    private static void CheckDuplicateAliases(List<Relation> relations)
+    {
+        var seen = new HashSet<string>();
+        foreach (var r in relations)
+        {
+            if (r.Alias.Length > 0 && !seen.Add(r.Alias))
+            {
+                throw new SqlException("42712", $"table name \"{r.Alias}\" specified more than once");
+            }
+        }
+    }
+
+    internal static void SplitAnd(BExpr e, List<BExpr> into)
+    {
+        if (e is AndExpr and)
+        {
+            SplitAnd(and.Left, into);
+            SplitAnd(and.Right, into);
+        }
+        else if (e is not ConstExpr { Value: true })
+        {
+            into.Add(e);
+        }
+    }
+
+    internal static BExpr? AndAll(IReadOnlyList<BExpr> parts)
+    {
+        if (parts.Count == 0) return null;
+        var e = parts[0];
+        for (var i = 1; i < parts.Count; i++) e = new AndExpr(e, parts[i]);
+        return e;
+    }
+
+    private static bool HasSubquery(BExpr e)
+    {
+        var found = false;
+        e.Walk(x => found |= x is SubqueryExpr);
+        return found;
+    }
+
+    /// <summary>The first and last relation an expression reads (-1 when none), and whether it contains a subquery.</summary>
+    private static (int First, int Last, bool HasSubquery) Span(BExpr e, List<Relation> relations)
+    {
+        int first = -1, last = -1;
+        var sub = false;
+        e.Walk(x =>
+        {
+            if (x is SubqueryExpr) sub = true;
+            if (x is not ColumnExpr c) return;
+            var r = relations.FindLastIndex(rel => rel.Offset <= c.Index);
+            if (first < 0 || r < first) first = r;
+            if (r > last) last = r;
+        });
+        return (first, last, sub);
+    }
+
+    /// <summary>Moves column references by <paramref name="delta"/> (from the combined row to one relation's row).</summary>
+    private static BExpr Shift(BExpr e, int delta) => delta == 0 ? e : e.Rewrite(x => x is ColumnExpr c ? new ColumnExpr(c.Index + delta, c.Type, c.Name) : null);
+
+    /// <summary>Turns a FROM item into relations: comma lists and inner joins flatten (their ON joins the WHERE); outer joins stay whole.</summary>
+    private void Flatten(FromItem item, Scope? outer, List<Relation> relations, List<Expr> conditions)
+    {
+        if (item is Join { Kind: JoinKind.Inner or JoinKind.Cross, Natural: false, Using.Length: 0 } j)
+        {
+            Flatten(j.Left, outer, relations, conditions);
+            Flatten(j.Right, outer, relations, conditions);
+            if (j.On is not null) conditions.Add(j.On);
+            return;
+        }
+        relations.Add(PlanRelation(item, outer));
+    }
+
+    private Relation PlanRelation(FromItem item, Scope? outer)
+    {
+        switch (item)
+        {
+            case TableRef t:
+            {
+                var alias = t.Alias ?? t.Name[^1];
+                if (t.Name.Length == 1)
+                {
+                    for (var i = _ctes.Count - 1; i >= 0; i--)
+                    {
+                        if (_ctes[i].TryGetValue(t.Name[0], out var cte)) return NodeRelation(cte.Plan, Rename(cte.Columns, t.ColumnAliases, alias), alias);
+                    }
+                }
+                var (schema, name) = SplitName(t.Name, 0);
+                if (schema is "pg_catalog" or "information_schema" || schema is null && Catalog.Find("public", name) is null)
+                {
+                    if (VirtualCatalog?.Find(schema, name) is { } v)
+                    {
+                        return NodeRelation(new FunctionScanNode($"Function Scan on {name}", v.Columns, v.Rows), Rename(v.Columns, t.ColumnAliases, alias), alias);
+                    }
+                }
+                var table = ResolveTable(t.Name, 0);
+                if (table.Kind == RelationKind.View)
+                {
+                    var stmt = SqlParser.Parse(table.ViewQuery!)[0] as SelectStmt ?? throw new SqlException("XX000", $"view \"{table.Name}\" has no query");
+                    var plan = PlanQuery(stmt, null, out _);
+                    var viewCols = Rename(plan.Columns.ToArray(), table.Columns.Select(c => c.Name).ToArray(), table.Name);
+                    return NodeRelation(plan, Rename(viewCols, t.ColumnAliases, alias), alias);
+                }
+                var names = table.Columns.Select(c => c.Name).ToArray();
+                for (var i = 0; i < t.ColumnAliases.Length && i < names.Length; i++) names[i] = t.ColumnAliases[i];
+                return new Relation
+                {
+                    Table = table,
+                    Alias = alias,
+                    Columns = table.Columns.Select((c, i) => new ScopeColumn
+                    {
+                        Table = alias, Name = names[i], Type = c.Type, Index = i, Hidden = c.Hidden, TableOid = table.Oid, AttNum = (short)(i + 1),
+                    }).ToList(),
+                };
+            }
+            case SubqueryRef s:
+            {
+                var plan = PlanQuery(s.Query, outer, out _);
+                var alias = s.Alias ?? "subquery";
+                return NodeRelation(plan, Rename(plan.Columns.ToArray(), s.ColumnAliases, alias), alias);
+            }
+            case FunctionRef f:
+                return PlanFunctionRelation(f, outer);
+            case Join j:
+                return PlanOuterJoin(j, outer);
+            default:
+                throw new SqlException("0A000", $"FROM item {item.GetType().Name} is not supported");
+        }
+    }
+
+    private static Relation NodeRelation(PlanNode plan, PlanColumn[] columns, string alias) => new()
+    {
+        Plan = columns.Select(c => c.Name).SequenceEqual(plan.Columns.Select(c => c.Name)) ? plan : new AliasNode(plan, columns),
+        Alias = alias,
+        Columns = columns.Select((c, i) => new ScopeColumn { Table = alias, Name = c.Name, Type = c.Type, Index = i, TableOid = c.TableOid, AttNum = c.AttNum }).ToList(),
+    };
+
+    private Relation PlanOuterJoin(Join j, Scope? outer)
+    {
+        var left = PlanJoinSide(j.Left, outer);
+        var right = PlanJoinSide(j.Right, outer);
+        var columns = new List<ScopeColumn>();
+        columns.AddRange(left.Columns);
+        var usingNames = j.Natural
+            ? left.Columns.Where(c => !c.Hidden && right.Columns.Any(r => !r.Hidden && r.Name == c.Name)).Select(c => c.Name).Distinct().ToArray()
+            : j.Using;
+        foreach (var c in right.Columns)
+        {
+            columns.Add(new ScopeColumn
+            {
+                Table = c.Table, Name = c.Name, Type = c.Type, Index = c.Index + left.Width, Hidden = c.Hidden,
+                QualifiedOnly = c.QualifiedOnly || usingNames.Contains(c.Name), TableOid = c.TableOid, AttNum = c.AttNum,
+            });
+        }
+        var scope = new Scope(outer, columns);
+        var conjuncts = new List<BExpr>();
+        if (j.On is not null) SplitAnd(Coerce(BindExpr(j.On, scope), SqlType.Bool, false, j.On.Position), conjuncts);
+        foreach (var name in usingNames)
+        {
+            var l = left.Columns.FirstOrDefault(c => c.Name == name && !c.Hidden) ?? throw new SqlException("42703", $"column \"{name}\" specified in USING clause does not exist in left table");
+            var r = right.Columns.FirstOrDefault(c => c.Name == name && !c.Hidden) ?? throw new SqlException("42703", $"column \"{name}\" specified in USING clause does not exist in right table");
+            conjuncts.Add(BindOperator("=", new ColumnExpr(l.Index, l.Type, name), new ColumnExpr(r.Index + left.Width, r.Type, name), 0));
+        }
+        var leftKeys = new List<BExpr>();
+        var rightKeys = new List<BExpr>();
+        var residual = new List<BExpr>();
+        foreach (var c in conjuncts)
+        {
+            if (c is CompareExpr { Op: "=" } eq && !HasSubquery(c))
+            {
+                var ls = Side(eq.Left, left.Width);
+                var rs = Side(eq.Right, left.Width);
+                if (ls == 1 && rs == 2) { leftKeys.Add(eq.Left); rightKeys.Add(Shift(eq.Right, -left.Width)); continue; }
+                if (ls == 2 && rs == 1) { leftKeys.Add(eq.Right); rightKeys.Add(Shift(eq.Left, -left.Width)); continue; }
+            }
+            residual.Add(c);
+        }
+        var cols = left.Plan!.Columns.Concat(right.Plan!.Columns).ToArray();
+        var kind = j.Kind == JoinKind.Cross ? JoinKind.Inner : j.Kind;
+        PlanNode plan = leftKeys.Count > 0
+            ? new HashJoinNode(kind, left.Plan!, right.Plan!, [.. leftKeys], [.. rightKeys], AndAll(residual), cols)
+            : new NestedLoopJoinNode(kind, left.Plan!, right.Plan!, AndAll(residual), cols);
+        return new Relation { Plan = plan, Columns = columns };
+    }
+
+    /// <summary>1 if the expression reads only the left side, 2 only the right, 0 neither or both.</summary>
+    private static int Side(BExpr e, int leftWidth)
+    {
+        bool l = false, r = false, sub = false;
+        e.Walk(x =>
+        {
+            if (x is SubqueryExpr) sub = true;
+            if (x is ColumnExpr c)
+            {
+                if (c.Index < leftWidth) l = true;
+                else r = true;
+            }
+        });
+        if (sub) return 0;
+        return l && !r ? 1 : r && !l ? 2 : 0;
+    }
+
+    private Relation PlanJoinSide(FromItem item, Scope? outer)
+    {
+        var r = PlanRelation(item, outer);
+        if (r.Table is not null) r.Plan = PlanScan(r.Table, r.Alias, []);
+        return r;
+    }
+
+    private Relation PlanFunctionRelation(FunctionRef f, Scope? outer)
+    {
+        var name = f.Call.Name[^1].ToLowerInvariant();
+        var alias = f.Alias ?? name;
+        var scope = new Scope(outer, []);
+        var args = f.Call.Args.Select(a => BindExpr(a, scope)).ToArray();
+        if (name == "generate_series")
+        {
+            if (args.Length is < 2 or > 3) throw new SqlException("42883", "function generate_series needs 2 or 3 arguments", f.Call.Position);
+            var isTime = args.Take(2).Any(a => a.Type.Id is SqlTypeId.Timestamp or SqlTypeId.TimestampTz or SqlTypeId.Date);
+            var colName = f.ColumnAliases.Length > 0 ? f.ColumnAliases[0] : f.Alias ?? "generate_series";
+            PlanColumn[] columns;
+            Func<ExecContext, IEnumerable<object?[]>> rows;
+            if (isTime)
+            {
+                var type = args.Any(a => a.Type.Id == SqlTypeId.TimestampTz) ? SqlType.TimestampTz : SqlType.Timestamp;
+                var start = Coerce(args[0], type, false, f.Call.Position);
+                var stop = Coerce(args[1], type, false, f.Call.Position);
+                var step = args.Length == 3 ? Coerce(args[2], SqlType.Interval, false, f.Call.Position) : throw new SqlException("42883", "generate_series over timestamps needs a step interval", f.Call.Position);
+                var add = Functions.Builtins.ResolveOperator("+", type, SqlType.Interval) ?? throw new SqlException("42883", "timestamp + interval is not available");
+                columns = [new PlanColumn(colName, type)];
+                rows = ctx => TimeSeries(ctx, start, stop, step, add);
+            }
+            else
+            {
+                var type = CommonType(args, f.Call.Position, "generate_series");
+                if (type.Id is SqlTypeId.Int2) type = SqlType.Int4;
+                var bound = args.Select(a => Coerce(a, type, false, f.Call.Position)).ToArray();
+                columns = [new PlanColumn(colName, type)];
+                rows = ctx => NumberSeries(ctx, bound, type);
+            }
+            return NodeRelation(new FunctionScanNode("Function Scan on generate_series", columns, rows), columns, alias);
+        }
+        // A scalar function in FROM yields one row.
+        var e = BindExpr(f.Call, scope);
+        var cols = new[] { new PlanColumn(f.ColumnAliases.Length > 0 ? f.ColumnAliases[0] : f.Alias ?? name, e.Type) };
+        return NodeRelation(new ProjectNode(new OneRowNode(), [e], cols), cols, alias);
+    }
+
+    private static IEnumerable<object?[]> NumberSeries(ExecContext ctx, BExpr[] args, SqlType type)
+    {
+        var start = args[0].Eval(ctx, []);
+        var stop = args[1].Eval(ctx, []);
+        var step = args.Length == 3 ? args[2].Eval(ctx, []) : (object)1;
+        if (start is null || stop is null || step is null) yield break;
+        if (type.Id == SqlTypeId.Numeric || type.Id is SqlTypeId.Float8 or SqlTypeId.Float4)
+        {
+            decimal s = Values.ToDecimal(start), e = Values.ToDecimal(stop), st = Values.ToDecimal(step);
+            if (st == 0) throw new SqlException("22023", "step size cannot equal zero");
+            for (var v = s; st > 0 ? v <= e : v >= e; v += st)
+            {
+                ctx.Check();
+                yield return [type.Id == SqlTypeId.Numeric ? v : (object)(double)v];
+            }
+            yield break;
+        }
+        long a = Values.ToLong(start), b = Values.ToLong(stop), d = Values.ToLong(step);
+        if (d == 0) throw new SqlException("22023", "step size cannot equal zero");
+        for (var v = a; d > 0 ? v <= b : v >= b; v += d)
+        {
+            ctx.Check();
+            yield return [Values.Narrow(v, type.Id)];
+            if (d > 0 && v > long.MaxValue - d || d < 0 && v < long.MinValue - d) yield break;
+        }
+    }
+
+    private static IEnumerable<object?[]> TimeSeries(ExecContext ctx, BExpr start, BExpr stop, BExpr step, Functions.ScalarFunction add)
+    {
+        var s = start.Eval(ctx, []);
+        var e = stop.Eval(ctx, []);
+        var st = step.Eval(ctx, []);
+        if (s is null || e is null || st is null) yield break;
+        var forward = ((Interval)st).TotalMicroseconds > 0;
+        if (((Interval)st).TotalMicroseconds == 0) throw new SqlException("22023", "step size cannot equal zero");
+        for (var v = s; forward ? Values.Compare(v, e) <= 0 : Values.Compare(v, e) >= 0; v = add.Invoke([v, st], ctx.Functions)!)
+        {
+            ctx.Check();
+            yield return [v];
+        }
+    }
+}
