@@ -1,4 +1,5 @@
 using Tusk.Sql.Execution;
+using Tusk.Sql.Planning;
 
 namespace Tusk.Sql;
 
@@ -10,4 +11,8 @@ internal sealed partial class VirtualCatalog
         _ = session;
         return null;
     }
+
+    private partial BExpr? BindCatalogFunction(string name, BExpr[] args, Planner planner) => null;
+
+    private partial BExpr? BindCatalogCast(BExpr operand, Parser.TypeName type, Planner planner) => null;
 }

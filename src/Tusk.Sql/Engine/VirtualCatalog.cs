@@ -8,5 +8,13 @@ internal sealed partial class VirtualCatalog(Catalog.Catalog catalog, SqlSession
 {
     public (PlanColumn[] Columns, Func<ExecContext, IEnumerable<object?[]>> Rows)? Find(string? schema, string name) => FindTable(schema, name);
 
+    public BExpr? BindFunction(string name, BExpr[] args, Planner planner) => BindCatalogFunction(name, args, planner);
+
+    public BExpr? BindCast(BExpr operand, Parser.TypeName type, Planner planner) => BindCatalogCast(operand, type, planner);
+
     private partial (PlanColumn[] Columns, Func<ExecContext, IEnumerable<object?[]>> Rows)? FindTable(string? schema, string name);
+
+    private partial BExpr? BindCatalogFunction(string name, BExpr[] args, Planner planner);
+
+    private partial BExpr? BindCatalogCast(BExpr operand, Parser.TypeName type, Planner planner);
 }

@@ -22,6 +22,10 @@ internal sealed partial class Planner
                 return BindParam(p);
             case Parser.Cast cast:
             {
+                if (SqlType.FromName(cast.Type.Name, cast.Type.Modifiers) is null && VirtualCatalog?.BindCast(BindExpr(cast.Operand, scope), cast.Type, this) is { } catalogCast)
+                {
+                    return catalogCast;
+                }
                 var type = ResolveType(cast.Type, cast.Position);
                 return Coerce(BindExpr(cast.Operand, scope), type, explicitCast: true, cast.Position);
             }

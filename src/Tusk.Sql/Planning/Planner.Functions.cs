@@ -84,6 +84,7 @@ internal sealed partial class Planner
                 return Fold(new DelegateExpr(name, SqlType.Jsonb, [arg], (_, a) => a[0] is null ? null : Jsonb.FromValue(a[0], arg.Type), true), f.Position);
             }
         }
+        if (VirtualCatalog?.BindFunction(name, args, this) is { } catalogFunction) return catalogFunction;
         var fn = Builtins.Resolve(name, args.Select(a => a.Type).ToArray());
         if (fn is null)
         {

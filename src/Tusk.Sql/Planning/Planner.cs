@@ -66,4 +66,10 @@ internal interface IVirtualCatalog
 {
     /// <summary>The relation's columns and a row source, or null when there is no such virtual relation.</summary>
     (PlanColumn[] Columns, Func<ExecContext, IEnumerable<object?[]>> Rows)? Find(string? schema, string name);
+
+    /// <summary>A catalog function (format_type, pg_get_indexdef, pg_table_is_visible, ...) bound over its arguments, or null.</summary>
+    BExpr? BindFunction(string name, BExpr[] args, Planner planner);
+
+    /// <summary>A cast to a catalog type (regclass, regtype, oid, name, ...) of <paramref name="operand"/>, or null when the type is not one.</summary>
+    BExpr? BindCast(BExpr operand, TypeName type, Planner planner);
 }
