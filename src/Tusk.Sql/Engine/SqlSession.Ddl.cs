@@ -95,7 +95,7 @@ public sealed partial class SqlSession
             table.Columns.Add(column);
             if (def.PrimaryKey) pk.Add(def.Name);
             if (def.Unique) uniques.Add((null, [def.Name]));
-            if (def.Check is not null) table.Checks.Add(new CheckDescriptor { Name = $"{name}_{def.Name}_check", Expression = AstPrinter.Print(def.Check) });
+            if (def.Check is not null) table.Checks.Add(new CheckDescriptor { Name = $"{name}_{def.Name}_check", Expression = SqlText.Print(def.Check) });
         }
         foreach (var c in create.Constraints)
         {
@@ -110,7 +110,7 @@ public sealed partial class SqlSession
                     uniques.Add((c.Name, c.Columns));
                     break;
                 case "check":
-                    table.Checks.Add(new CheckDescriptor { Name = c.Name ?? UniqueCheckName(table, name), Expression = AstPrinter.Print(c.Check!) });
+                    table.Checks.Add(new CheckDescriptor { Name = c.Name ?? UniqueCheckName(table, name), Expression = SqlText.Print(c.Check!) });
                     break;
                 default:
                     break;   // FOREIGN KEY: accepted, not enforced (docs/sql.md says so)
@@ -161,7 +161,7 @@ public sealed partial class SqlSession
         column.NotNull = def.NotNull || def.PrimaryKey;
         if (def.Default is not null)
         {
-            column.Default = AstPrinter.Print(def.Default);
+            column.Default = SqlText.Print(def.Default);
         }
         if (serial || def.Identity is not null)
         {
@@ -301,7 +301,7 @@ public sealed partial class SqlSession
             Schema = schema,
             Name = name,
             Kind = RelationKind.View,
-            ViewQuery = AstPrinter.Print(stmt.Query),
+            ViewQuery = SqlText.Print(stmt.Query),
             Version = existing?.Version ?? 0,
         };
         for (var i = 0; i < plan.Columns.Count; i++)
@@ -434,7 +434,7 @@ public sealed partial class SqlSession
                     var column = DefineColumn(ctx, table, add.Column, planner, stmt.Position);
                     table.Columns.Insert(table.Columns.FindIndex(c => c.Hidden) is var h and >= 0 ? h : table.Columns.Count, column);
                     if (add.Column.Unique) AddIndex(table, IndexName(table, [column.Name], "key", planner.Catalog), [column.Name], true, true, stmt.Position);
-                    if (add.Column.Check is not null) table.Checks.Add(new CheckDescriptor { Name = $"{table.Name}_{column.Name}_check", Expression = AstPrinter.Print(add.Column.Check) });
+                    if (add.Column.Check is not null) table.Checks.Add(new CheckDescriptor { Name = $"{table.Name}_{column.Name}_check", Expression = SqlText.Print(add.Column.Check) });
                     if (add.Column.PrimaryKey) throw new SqlException("0A000", "ADD COLUMN ... PRIMARY KEY is not supported; add the column, then ADD PRIMARY KEY");
                     if (column.Default is not null || column.NotNull) rewrite = true;
                     break;
@@ -472,7 +472,7 @@ public sealed partial class SqlSession
                             break;
                         }
                         case "check":
-                            table.Checks.Add(new CheckDescriptor { Name = c.Name ?? UniqueCheckName(table, table.Name), Expression = AstPrinter.Print(c.Check!) });
+                            table.Checks.Add(new CheckDescriptor { Name = c.Name ?? UniqueCheckName(table, table.Name), Expression = SqlText.Print(c.Check!) });
                             rewrite = true;
                             break;
                     }
@@ -503,7 +503,7 @@ public sealed partial class SqlSession
                     if (table.FindColumn(rc.NewName) is not null) throw new SqlException("42701", $"column \"{rc.NewName}\" of relation \"{table.Name}\" already exists", stmt.Position);
                     foreach (var check in table.Checks)
                     {
-                        check.Expression = AstPrinter.Print(RenameInExpression(SqlParser.ParseExpression(check.Expression), rc.Column, rc.NewName));
+                        check.Expression = SqlText.Print(RenameInExpression(SqlParser.ParseExpression(check.Expression), rc.Column, rc.NewName));
                     }
                     column.Name = rc.NewName;
                     break;
@@ -513,7 +513,7 @@ public sealed partial class SqlSession
                     var column = table.FindColumn(ac.Column) ?? throw new SqlException("42703", $"column \"{ac.Column}\" of relation \"{table.Name}\" does not exist", stmt.Position);
                     switch (ac.Change)
                     {
-                        case "set default": column.Default = AstPrinter.Print(ac.Default!); break;
+                        case "set default": column.Default = SqlText.Print(ac.Default!); break;
                         case "drop default": column.Default = null; break;
                         case "set not null": column.NotNull = true; rewrite = true; break;
                         case "drop not null":

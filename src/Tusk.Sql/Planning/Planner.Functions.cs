@@ -45,7 +45,7 @@ internal sealed partial class Planner
                 return new ConstExpr(args[0].Type.Id == SqlTypeId.Unknown ? "unknown" : args[0].Type.Name, SqlType.Text);
             case "nextval" or "currval" when args.Length == 1:
                 return new DelegateExpr(name, SqlType.Int8, [Coerce(args[0], SqlType.Text, false, f.Position)],
-                    (ctx, a) => name == "nextval" ? ctx.Session!.Engine.Sequences.Next((string)a[0]!) : ctx.Session!.CurrentValue((string)a[0]!), false);
+                    (ctx, a) => name == "nextval" ? ctx.Session!.NextValue((string)a[0]!, ctx) : ctx.Session!.CurrentValue((string)a[0]!), false);
             case "setval" when args.Length is 2 or 3:
                 return new DelegateExpr(name, SqlType.Int8, [Coerce(args[0], SqlType.Text, false, f.Position), Coerce(args[1], SqlType.Int8, false, f.Position)],
                     (ctx, a) => ctx.Session!.Engine.Sequences.Set((string)a[0]!, (long)a[1]!), false);

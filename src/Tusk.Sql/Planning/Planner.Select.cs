@@ -49,7 +49,7 @@ internal sealed partial class Planner
     private void PlanCte(CommonTableExpr cte, bool recursive, Scope? outer)
     {
         var scope = _ctes[^1];
-        if (recursive && cte.Query.Body is SetOperation { Op: "UNION" } union && References(cte.Query, cte.Name))
+        if (recursive && cte.Query.Body is SetOperation union && union.Op.Equals("union", StringComparison.OrdinalIgnoreCase) && References(cte.Query, cte.Name))
         {
             var (anchor, anchorWidth) = PlanBody(union.Left, outer, []);
             var columns = Rename(anchor.Columns.Take(anchorWidth).ToArray(), cte.Columns, cte.Name);
@@ -142,7 +142,7 @@ internal sealed partial class Planner
                 extra.Add(e);
             }
             keys.Add((index, item.Descending, item.NullsFirst ?? item.Descending));
-            display.Add(AstPrinter.Print(item.Expression) + (item.Descending ? " DESC" : ""));
+            display.Add(SqlText.Print(item.Expression) + (item.Descending ? " DESC" : ""));
         }
         if (extra.Count > 0)
         {
@@ -268,7 +268,7 @@ internal sealed partial class Planner
                 columns.Add(new PlanColumn("?sort?", e.Type));
             }
             sortKeys.Add((index, item.Descending, item.NullsFirst ?? item.Descending));
-            display.Add(AstPrinter.Print(item.Expression) + (item.Descending ? " DESC" : ""));
+            display.Add(SqlText.Print(item.Expression) + (item.Descending ? " DESC" : ""));
         }
 
         if (aggregated)
