@@ -139,7 +139,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 start_tusk() {
   local data=$BENCH_DIR/tusk i
   log "starting tusk on $BOOT (data $data)"
-  dotnet "$OUT/tusk/tusk.dll" start --data "$data" --kafka "$BOOT" --stats-interval 3600 >"$LOGS/tusk.log" 2>&1 &
+  dotnet "$OUT/tusk/tusk.dll" start --data "$data" --kafka "$BOOT" --pg off --stats-interval 3600 >"$LOGS/tusk.log" 2>&1 &
   TUSK_PID=$!
   for i in $(seq 600); do
     grep -q '^ready' "$LOGS/tusk.log" 2>/dev/null && return 0

@@ -33,7 +33,8 @@ internal static class HelpText
           stats                             compact                 fill --count N [--sync]
 
         A single node is the LSM storage engine and a Kafka-compatible broker; a cluster node (--id) is a
-        member of a Raft-replicated key-value store. The PostgreSQL listener comes in a later release.
+        member of a Raft-replicated key-value store. `tusk start` also serves SQL over the PostgreSQL protocol
+        (psql, Npgsql and other PostgreSQL clients connect to --pg, default 127.0.0.1:5433).
 
         Exit codes: 0 success, 1 runtime error (I/O, corruption, locked data directory, key not found,
         broker unreachable or refusing the request), 2 bad usage.
@@ -79,16 +80,16 @@ internal static class HelpText
         """;
 
     public const string Start = """
-        Usage: tusk start [--data DIR] [--kafka HOST:PORT|off] [--stats-interval SECONDS]
+        Usage: tusk start [--data DIR] [--kafka HOST:PORT|off] [--pg HOST:PORT|off] [--stats-interval SECONDS]
 
         Runs a single Tusk node on an embedded data directory. Opens the storage engine (recovering the
         write-ahead log and the table files) and the Kafka topics under DIR/topics, serves the Kafka
-        protocol (kcat, librdkafka, kafka-python and other Kafka clients connect to --kafka), then stays
-        up until SIGINT (Ctrl+C) or SIGTERM, printing a one-line statistics summary every --stats-interval
-        seconds; then it closes everything cleanly. Only one process may use a data directory at a time.
-
-        The PostgreSQL listener comes in a later release. Use `tusk kv` (in another shell, after stopping
-        the node) to read and write the storage engine directly.
+        protocol (kcat, librdkafka, kafka-python and other Kafka clients connect to --kafka) and SQL over
+        the PostgreSQL protocol from the database in DIR/sql (psql, Npgsql and other PostgreSQL clients
+        connect to --pg), then stays up until SIGINT (Ctrl+C) or SIGTERM, printing a one-line statistics
+        summary every --stats-interval seconds; then it closes everything cleanly. Only one process may
+        use a data directory at a time. Use `tusk kv` (in another shell, after stopping the node) to read
+        and write the storage engine directly.
 
         With --id, runs instead one node of a replicated key-value cluster (Raft): every write is
         committed on a majority of the members' durable logs before it is acknowledged, and reads are
@@ -102,6 +103,14 @@ internal static class HelpText
           --kafka-advertised-host H   host name given to clients in metadata (default: the listen address,
                                       or 127.0.0.1 when listening on 0.0.0.0)
           --stats-interval SECONDS    seconds between statistics lines (default 10)
+
+        PostgreSQL options:
+          --pg HOST:PORT|off          PostgreSQL listener (default 127.0.0.1:5433; off disables it)
+          --pg-users FILE             require SCRAM-SHA-256 passwords; FILE has one user:password per line
+                                      (# comments); without it every user is trusted
+          --pg-cert FILE.pfx          offer TLS with this PKCS#12 certificate (SSLRequest answered 'S')
+          --pg-cert-password PASS     the certificate file's password
+          --pg-max-connections N      clients served at once (default 100); more get 53300
 
         Cluster node options:
           --id N                      this node's id (a positive integer, unique in the cluster)

@@ -17,6 +17,13 @@ internal sealed class ConnectionListener : IDisposable
     private readonly Action<string> _log;
     private readonly List<Task> _connections = [];
     private int _open;
+    private int _refusing;
+
+    /// <summary>
+    /// Refusals answered at once (a protocol's "too many connections" error); beyond it a refused connection is
+    /// just closed, so a flood of connections cannot hold more than this many extra sockets and tasks.
+    /// </summary>
+    public const int RefusalsInFlightMax = 16;
 
     /// <summary>Binds <paramref name="endpoint"/>; throws <see cref="SocketException"/> when the address is taken.</summary>
     public ConnectionListener(IPEndPoint endpoint, string name, int connectionsMax, Action<string> log)
@@ -47,9 +54,11 @@ internal sealed class ConnectionListener : IDisposable
 
     /// <summary>
     /// Accepts until <paramref name="stop"/> is cancelled (or the listener disposed), serving each connection with
-    /// <paramref name="serve"/>, which owns the socket.
+    /// <paramref name="serve"/>, which owns the socket. A connection beyond <see cref="ConnectionsMax"/> is given
+    /// to <paramref name="refuse"/> (which owns the socket and tells the client why, briefly) when set and fewer
+    /// than <see cref="RefusalsInFlightMax"/> refusals are running, else closed.
     /// </summary>
-    public async Task AcceptAsync(Func<Socket, Task> serve, CancellationToken stop)
+    public async Task AcceptAsync(Func<Socket, Task> serve, CancellationToken stop, Func<Socket, Task>? refuse = null)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -80,16 +89,43 @@ internal sealed class ConnectionListener : IDisposable
             {
                 Interlocked.Decrement(ref _open);
                 _log($"{_name}: refusing a connection from {socket.RemoteEndPoint}: {ConnectionsMax} connections already open");
+                if (refuse != null && Interlocked.Increment(ref _refusing) <= RefusalsInFlightMax)
+                {
+                    Track(RefuseAndCount(refuse, socket));
+                    continue;
+                }
+                if (refuse != null) Interlocked.Decrement(ref _refusing);
                 socket.Dispose();
                 continue;
             }
             socket.NoDelay = true;
-            var task = ServeAndCount(serve, socket);
-            lock (_connections)
-            {
-                _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(task);
-            }
+            Track(ServeAndCount(serve, socket));
+        }
+    }
+
+    private void Track(Task task)
+    {
+        lock (_connections)
+        {
+            _connections.RemoveAll(t => t.IsCompleted);
+            _connections.Add(task);
+        }
+    }
+
+    private async Task RefuseAndCount(Func<Socket, Task> refuse, Socket socket)
+    {
+        try
+        {
+            await refuse(socket).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log($"{_name}: refusing a connection failed: {e.Message}");
+        }
+        finally
+        {
+            socket.Dispose();
+            Interlocked.Decrement(ref _refusing);
         }
     }
 

@@ -98,9 +98,11 @@ public sealed partial class CliProcessTests
     }
 
     [Fact]
-    public void StartHelp_SaysListenersComeLater()
+    public void StartHelp_DescribesThePostgresListener()
     {
-        Assert.Contains("The PostgreSQL listener comes in a later release", Ok(TuskProcess.Run("start", "--help")).Stdout);
+        string help = Ok(TuskProcess.Run("start", "--help")).Stdout;
+        Assert.Contains("--pg HOST:PORT|off", help);
+        Assert.Contains("--pg-users FILE", help);
     }
 
     [Fact]
@@ -124,7 +126,7 @@ public sealed partial class CliProcessTests
         string data = temp.Sub("data");
         Ok(TuskProcess.Run("kv", "put", "k", "before-start", "--data", data));
 
-        using Process node = TuskProcess.Start("start", "--data", data, "--kafka", "off");
+        using Process node = TuskProcess.Start("start", "--data", data, "--kafka", "off", "--pg", "off");
         node.StandardInput.Close();
         var output = new StringBuilder();
         using var ready = new ManualResetEventSlim();
@@ -160,7 +162,7 @@ public sealed partial class CliProcessTests
             Assert.Contains("recovered", startOutput);
             Assert.Contains("last sequence 1", startOutput);
             Assert.Contains("files per level: L0=", startOutput);
-            Assert.Contains("the PostgreSQL listener comes in a later release", startOutput);
+            Assert.Contains("postgres: off", startOutput);
 
             TuskResult second = TuskProcess.Run("kv", "get", "k", "--data", data);
             Assert.True(second.ExitCode == 1, second.ToString());

@@ -21,7 +21,7 @@ public sealed class LintTests
         ("Tusk.Protocols.Postgres", ["Tusk.Core"]),
         ("Tusk.Sql", ["Tusk.Core", "Tusk.Kv"]),
         ("Tusk.Streams", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka"]),
-        ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams", "Tusk.Raft"]),
+        ("Tusk.Server", ["Tusk.Core", "Tusk.Storage", "Tusk.Protocols.Kafka", "Tusk.Streams", "Tusk.Raft", "Tusk.Protocols.Postgres", "Tusk.Sql"]),
     ];
 
     private static readonly string _root = SourceLint.FindRepositoryRoot(AppContext.BaseDirectory);

@@ -48,7 +48,7 @@ public sealed class BrokerProcess : IDisposable
     public static BrokerProcess Start(string dataDirectory, int? port = null)
     {
         int p = port ?? FreePort();
-        var process = TuskProcess.Start("start", "--data", dataDirectory, "--kafka", $"127.0.0.1:{p}", "--stats-interval", "3600");
+        var process = TuskProcess.Start("start", "--data", dataDirectory, "--kafka", $"127.0.0.1:{p}", "--pg", "off", "--stats-interval", "3600");
         var broker = new BrokerProcess(process, dataDirectory, p);
         var ready = new TaskCompletionSource();
         void OnLine(string? line)
