@@ -28,7 +28,7 @@ public static partial class Builtins
         Add("trunc", Numeric, [Numeric, Int4], a => NumericMath.TruncateToScale((decimal)a[0]!, (int)a[1]!));
         Add("sqrt", Float8, [Float8], a => (double)a[0]! < 0 ? throw Error("2201F", "cannot take square root of a negative number") : Math.Sqrt((double)a[0]!));
         Add("sqrt", Numeric, [Numeric], a => NumericMath.Sqrt((decimal)a[0]!));
-        Add("cbrt", Float8, [Float8], a => Math.Cbrt((double)a[0]!));
+        Add("cbrt", Float8, [Float8], a => Cbrt((double)a[0]!));
         foreach (var name in new[] { "power", "pow" })
         {
             Add(name, Float8, [Float8, Float8], a => FloatPower((double)a[0]!, (double)a[1]!));
@@ -87,6 +87,14 @@ public static partial class Builtins
     {
         if (double.IsInfinity(result) && !double.IsInfinity(input)) throw Error("22003", "value out of range: overflow");
         return result;
+    }
+
+    /// <summary>Math.Cbrt can miss exact cubes by an ulp (cbrt(27) = 3.0000000000000004); C's cbrt, which PostgreSQL uses, does not.</summary>
+    internal static double Cbrt(double x)
+    {
+        var root = Math.Cbrt(x);
+        var rounded = Math.Round(root);
+        return rounded * rounded * rounded == x ? rounded : root;
     }
 
     private static double FloatLog(double x, Func<double, double> log)

@@ -184,8 +184,12 @@ internal static class DateTimeFormat
         bool? pm = null;
         offset = null;
         var at = 0;
-        foreach (var token in Tokenize(format))
+        var tokens = Tokenize(format);
+        for (var index = 0; index < tokens.Count; index++)
         {
+            var token = tokens[index];
+            // YYYY takes more than four digits only when no field follows directly (YYYYMMDD stays 4+2+2).
+            var moreDigits = index + 1 >= tokens.Count || tokens[index + 1].Pattern.Length == 0;
             if (token.Pattern.Length == 0)
             {
                 foreach (var _ in token.Literal)
@@ -195,7 +199,7 @@ internal static class DateTimeFormat
             while (at < input.Length && input[at] == ' ') at++;
             switch (token.Pattern)
             {
-                case "YYYY" or "IYYY": year = ReadNumber(input, ref at, 4, token.Pattern, allowMore: true); break;
+                case "YYYY" or "IYYY": year = ReadNumber(input, ref at, 4, token.Pattern, allowMore: moreDigits); break;
                 case "Y,YYY":
                     year = ReadNumber(input, ref at, 1, token.Pattern, allowMore: true) * 1000;
                     if (at < input.Length && input[at] == ',') at++;

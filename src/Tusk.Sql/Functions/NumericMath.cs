@@ -165,8 +165,9 @@ internal static class NumericMath
 
     private static int EstimateLnExponent(decimal x)
     {
+        // estimate_ln_dweight: (int) log10(|ln x|), truncated toward zero as C's cast does.
         var ln = Math.Abs(Math.Log((double)x));
-        return ln == 0 ? 0 : (int)Math.Floor(Math.Log10(ln));
+        return ln == 0 ? 0 : (int)Math.Log10(ln);
     }
 
     private static int FloorDivide(int a, int b) => (int)Math.Floor(a / (double)b);
