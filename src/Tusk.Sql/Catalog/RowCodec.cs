@@ -101,7 +101,7 @@ internal static class RowCodec
                 return type.Id == SqlTypeId.Uuid ? new Guid(bytes, bigEndian: true) : bytes;
             }
             case TupleTokenType.Double:
-                return type.Id == SqlTypeId.Float4 ? (float)r.GetDouble() : r.GetDouble();
+                return type.Id == SqlTypeId.Float4 ? (object)(float)r.GetDouble() : (object)r.GetDouble();
             case TupleTokenType.Int64:
             {
                 var l = r.GetInt64();

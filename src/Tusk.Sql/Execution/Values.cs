@@ -219,7 +219,7 @@ internal static class Values
                     _ => throw new InvalidOperationException(),
                 };
                 if (double.IsInfinity(r) && !double.IsInfinity(x) && !double.IsInfinity(y)) throw new SqlException("22003", "value out of range: overflow");
-                return type == SqlTypeId.Float4 ? (float)r : r;
+                return type == SqlTypeId.Float4 ? (object)(float)r : (object)r;
             }
             default:
             {
@@ -264,9 +264,9 @@ internal static class Values
 
     public static object Narrow(long r, SqlTypeId type) => type switch
     {
-        SqlTypeId.Int2 => r is >= short.MinValue and <= short.MaxValue ? (short)r : throw Overflow(type),
-        SqlTypeId.Int4 => r is >= int.MinValue and <= int.MaxValue ? (int)r : throw Overflow(type),
-        _ => r,
+        SqlTypeId.Int2 => r is >= short.MinValue and <= short.MaxValue ? (object)(short)r : throw Overflow(type),
+        SqlTypeId.Int4 => r is >= int.MinValue and <= int.MaxValue ? (object)(int)r : throw Overflow(type),
+        _ => (object)r,
     };
 
     public static object Negate(object v, SqlTypeId type) => v switch

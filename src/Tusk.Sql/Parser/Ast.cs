@@ -92,7 +92,11 @@ public sealed record SetOperation(string Op, bool All, QueryBody Left, QueryBody
 /// <summary>A parenthesized query used as a set-operation operand (it may carry its own ORDER BY and LIMIT).</summary>
 public sealed record NestedQuery(SelectStmt Query) : QueryBody;
 
-public abstract record FromItem;
+public abstract record FromItem
+{
+    /// <summary>0-based offset of the item's first token (for "relation does not exist" errors).</summary>
+    public int Position { get; init; }
+}
 
 public sealed record TableRef(string[] Name, string? Alias, string[] ColumnAliases) : FromItem;
 

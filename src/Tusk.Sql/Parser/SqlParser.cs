@@ -329,6 +329,7 @@ public sealed partial class SqlParser
             var (alias, columns) = Alias();
             return new SubqueryRef(q, alias, columns, Lateral: true);
         }
+        var namePosition = Peek.Position;
         var name = QualifiedName();
         if (Accept(TokenKind.Punctuation, "("))
         {
@@ -337,7 +338,7 @@ public sealed partial class SqlParser
             return new FunctionRef(call, fa, fc);
         }
         var (a, c) = Alias();
-        return new TableRef(name, a, c);
+        return new TableRef(name, a, c) { Position = namePosition };
     }
 
     private (string? Alias, string[] Columns) Alias()

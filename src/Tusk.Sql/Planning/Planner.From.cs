@@ -204,7 +204,7 @@ internal sealed partial class Planner
                         if (_ctes[i].TryGetValue(t.Name[0], out var cte)) return NodeRelation(cte.Plan, Rename(cte.Columns, t.ColumnAliases, alias), alias);
                     }
                 }
-                var (schema, name) = SplitName(t.Name, 0);
+                var (schema, name) = SplitName(t.Name, t.Position);
                 if (schema is "pg_catalog" or "information_schema" || schema is null && Catalog.Find("public", name) is null)
                 {
                     if (VirtualCatalog?.Find(schema, name) is { } v)
@@ -212,7 +212,7 @@ internal sealed partial class Planner
                         return NodeRelation(new FunctionScanNode($"Function Scan on {name}", v.Columns, v.Rows), Rename(v.Columns, t.ColumnAliases, alias), alias);
                     }
                 }
-                var table = ResolveTable(t.Name, 0);
+                var table = ResolveTable(t.Name, t.Position);
                 if (table.Kind == RelationKind.View)
                 {
                     var stmt = SqlParser.Parse(table.ViewQuery!)[0] as SelectStmt ?? throw new SqlException("XX000", $"view \"{table.Name}\" has no query");

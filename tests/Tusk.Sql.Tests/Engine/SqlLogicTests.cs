@@ -102,9 +102,9 @@ public sealed class SqlLogicTests
                 if (actual.SequenceEqual(expected)) passed++;
                 else failures.Add($"line {recordLine}: expected [{string.Join(", ", expected.Take(10))}] got [{string.Join(", ", actual.Take(10))}]\n{sql}");
             }
-            catch (SqlException e)
+            catch (Exception e)
             {
-                failures.Add($"line {recordLine}: {e.SqlState} {e.Message}\n{sql}");
+                failures.Add($"line {recordLine}: {(e as SqlException)?.SqlState} {e.GetType().Name} {e.Message}\n{sql}");
             }
         }
         return failures;
