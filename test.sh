@@ -15,7 +15,7 @@ cd "$ROOT"
 DOTNET_APT_PACKAGES=(ca-certificates curl libc6 libgcc-s1 libssl3 libstdc++6 zlib1g tzdata)
 # Debian packages the tests themselves use: the Kafka clients the broker tests drive (kcat, kafka-python,
 # confluent-kafka). Later issues add theirs here, e.g. postgresql-client (psql, pgbench).
-TEST_APT_PACKAGES=(kcat python3-kafka python3-confluent-kafka)
+TEST_APT_PACKAGES=(kcat python3-kafka python3-confluent-kafka postgresql-client postgresql-contrib)
 
 DEPS_ONLY=0
 DOTNET_TEST_ARGS=()

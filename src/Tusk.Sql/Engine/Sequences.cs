@@ -9,7 +9,7 @@ namespace Tusk.Sql;
 /// </summary>
 internal sealed class Sequences(KvStore kv)
 {
-    private const long BlockSize = 64;
+    private const long BlockSize = 1024;
     private readonly Dictionary<string, (long Next, long Limit)> _blocks = [];
     private readonly Lock _lock = new();
 

@@ -25,7 +25,10 @@ internal sealed class TableWriter
         _isKey = new bool[table.Columns.Count];
         foreach (var o in _pkOrdinals) _isKey[o] = true;
         _checks = checks;
+        _hiddenKey = _pkOrdinals.Length == 1 && table.Columns[_pkOrdinals[0]].Hidden;
     }
+
+    private readonly bool _hiddenKey;
 
     public TableDescriptor Table => _table;
 
@@ -65,7 +68,8 @@ internal sealed class TableWriter
     public (string Constraint, IndexDescriptor? Index, byte[] ExistingKey)? FindConflict(ExecContext ctx, object?[] row, byte[]? ignoreKey = null)
     {
         var key = PrimaryKey(row);
-        if ((ignoreKey is null || !key.AsSpan().SequenceEqual(ignoreKey)) && ctx.Tx.Get(key) is not null)
+        // A hidden rowid comes from a sequence and is unique by construction: no read (and no read-set entry) needed.
+        if (!_hiddenKey && (ignoreKey is null || !key.AsSpan().SequenceEqual(ignoreKey)) && ctx.Tx.Get(key) is not null)
         {
             return (_table.PrimaryKeyName ?? _table.Name + "_pkey", null, key);
         }

@@ -219,6 +219,24 @@ public sealed partial class SqlParser
         };
     }
 
+    /// <summary>WITH (fillfactor = 100, ...) and TABLESPACE x after CREATE TABLE: accepted and ignored (storage is the LSM's).</summary>
+    private void StorageParameters()
+    {
+        if (Peek.IsKeyword("with") && PeekAt(1).Is(TokenKind.Punctuation, "("))
+        {
+            Next();
+            Next();
+            var depth = 1;
+            while (depth > 0 && Peek.Kind != TokenKind.End)
+            {
+                var t = Next();
+                if (t.Is(TokenKind.Punctuation, "(")) depth++;
+                else if (t.Is(TokenKind.Punctuation, ")")) depth--;
+            }
+        }
+        if (AcceptWord("tablespace")) AnyName();
+    }
+
     private Statement Create(int position)
     {
         var orReplace = false;
@@ -247,6 +265,7 @@ public sealed partial class SqlParser
                 while (Accept(TokenKind.Punctuation, ","));
                 Expect(TokenKind.Punctuation, ")");
             }
+            StorageParameters();
             return new CreateTableStmt(name, ifNotExists, [.. columns], [.. constraints], null) { Position = position };
         }
         var unique = AcceptKeyword("unique");
