@@ -14,6 +14,9 @@ public sealed class Settings
         "in_hot_standby",
     ];
 
+    /// <summary>Every parameter with a built-in default (pg_settings lists them).</summary>
+    internal static IEnumerable<string> KnownNames => Defaults.Keys;
+
     private static readonly Dictionary<string, string> Defaults = new(StringComparer.OrdinalIgnoreCase)
     {
         ["server_version"] = SqlEngine.ServerVersion,

@@ -94,6 +94,8 @@ public sealed partial class SqlSession
             }
             case CopyStmt copy:
                 return BindCopy(copy, planner);
+            case LockStmt lockStatement:
+                return BindLock(lockStatement, planner);
             default:
                 return BindDdl(statement, planner);
         }

@@ -140,6 +140,7 @@ public sealed partial class SqlParser
             return new ExplainStmt(ParseStatement(), analyze, verbose) { Position = position };
         }
         if (AcceptWord("copy")) return Copy(position);
+        if (AcceptWord("lock")) return Lock(position);
         throw Unexpected();
     }
 

@@ -378,6 +378,11 @@ public sealed partial class SqlParser
                 {
                     var quantifier = Next().Text == "all" ? "all" : "any";
                     Expect(TokenKind.Punctuation, "(");
+                    if (!(Peek.IsKeyword("select") || Peek.IsKeyword("with") || Peek.IsKeyword("values")))
+                    {
+                        left = QuantifiedArrayRest(left, op, quantifier, position);
+                        continue;
+                    }
                     var q = Select();
                     Expect(TokenKind.Punctuation, ")");
                     left = new Quantified(left, op, quantifier, q) { Position = position };
@@ -394,6 +399,17 @@ public sealed partial class SqlParser
                 left = PredicateRest(left, not, position);
                 continue;
             }
+            if (t.Kind == TokenKind.Identifier && t.Text == "operator" && !t.Quoted && PeekAt(1).Is(TokenKind.Punctuation, "(") && minPower < 7)
+            {
+                var op = OperatorNameRest();
+                left = new Binary(op, left, Expr(7)) { Position = position };
+                continue;
+            }
+            if (t.Is(TokenKind.Punctuation, "[") && minPower < 12)
+            {
+                left = SubscriptRest(left, position);
+                continue;
+            }
             if (t.Kind == TokenKind.Operator && t.Text is not ("+" or "-" or "*" or "/" or "%" or "^" or "::") && minPower < 7)
             {
                 Next();
@@ -404,7 +420,7 @@ public sealed partial class SqlParser
             if (t.Kind == TokenKind.Operator && t.Text is "*" or "/" or "%" && minPower < 9) { Next(); left = new Binary(t.Text, left, Expr(9)) { Position = position }; continue; }
             if (t.Kind == TokenKind.Operator && t.Text == "^" && minPower < 10) { Next(); left = new Binary("^", left, Expr(10)) { Position = position }; continue; }
             if (t.Is(TokenKind.Operator, "::")) { Next(); left = new Cast(left, Type()) { Position = position }; continue; }
-            if (t.IsKeyword("collate")) { Next(); AnyName(); continue; }  // collations are accepted and ignored (C collation)
+            if (t.IsKeyword("collate")) { Next(); AnyName(); if (Accept(TokenKind.Punctuation, ".")) AnyName(); continue; }  // collations are accepted and ignored (C collation)
             return left;
         }
     }
@@ -625,6 +641,13 @@ public sealed partial class SqlParser
         if (!distinct) AcceptKeyword("all");
         var args = new List<Expr>();
         OrderItem[] orderBy = [];
+        if (name is ["array"] && (Peek.IsKeyword("select") || Peek.IsKeyword("with") || Peek.IsKeyword("values")))
+        {
+            // ARRAY(subquery): the binder turns the lone scalar subquery into an array of its rows.
+            args.Add(new Subquery(Select()) { Position = Peek.Position });
+            Expect(TokenKind.Punctuation, ")");
+            return new FuncCall(name, [.. args], false, false, [], null) { Position = position };
+        }
         if (!Accept(TokenKind.Punctuation, ")"))
         {
             do args.Add(Expression());
@@ -648,7 +671,14 @@ public sealed partial class SqlParser
 
     private TypeName Type()
     {
+        var quoted = Peek.Quoted;
         var name = AnyName();
+        if (name == "pg_catalog" && Accept(TokenKind.Punctuation, "."))
+        {
+            quoted = Peek.Quoted;
+            name = AnyName();
+        }
+        if (quoted && name == "char") name = "\"char\"";  // the one-byte internal type, not character(1)
         // Multi-word type names.
         if (name == "double" && AcceptWord("precision")) name = "double precision";
         else if (name is "character" or "char" && AcceptWord("varying")) name = "varchar";

@@ -22,7 +22,7 @@ internal sealed partial class Planner
                 return BindParam(p);
             case Parser.Cast cast:
             {
-                if (SqlType.FromName(cast.Type.Name, cast.Type.Modifiers) is null && VirtualCatalog?.BindCast(BindExpr(cast.Operand, scope), cast.Type, this) is { } catalogCast)
+                if ((cast.Type.IsArray || SqlType.FromName(cast.Type.Name, cast.Type.Modifiers) is null) && VirtualCatalog?.BindCast(BindExpr(cast.Operand, scope), cast.Type, this) is { } catalogCast)
                 {
                     return catalogCast;
                 }
