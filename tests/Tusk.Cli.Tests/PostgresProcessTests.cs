@@ -125,6 +125,14 @@ public sealed class PostgresProcessTests
             SELECT sum(price) FROM items;
             """);
         Assert.Equal("1|apple|1.50|red\n2|pear|2.00|\n4.00\n3.50", output.Replace("\r", ""));
+        var describe = Tool("psql", $"-h 127.0.0.1 -p {server.Port} -U tusk -d tusk -X -c \"\\d items\" -c \"\\dt\"");
+        Assert.True(describe.Exit == 0, describe.Stderr);
+        var text = describe.Stdout.Replace("\r", "");
+        Assert.Contains("Table \"public.items\"", text);
+        Assert.Matches(@"id\s+\|\s+integer\s+\|\s+\|\s+not null\s+\|\s+nextval\('items_id_seq'", text);
+        Assert.Matches(@"price\s+\|\s+numeric\(8,2\)", text);
+        Assert.Contains("\"items_pkey\" PRIMARY KEY, btree (id)", text);
+        Assert.Matches(@"public \| items \| table \| tusk", text);
         var error = Tool("psql", $"-h 127.0.0.1 -p {server.Port} -U tusk -d tusk -X -c \"SELECT * FROM nope\"");
         Assert.NotEqual(0, error.Exit);
         Assert.Contains("relation \"nope\" does not exist", error.Stderr);

@@ -82,13 +82,12 @@ internal sealed class PgTestServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens an Npgsql connection. Type loading is off: it queries pg_catalog in ways the engine need not support,
-    /// and the built-in types suffice. The data source is left to the garbage collector (pooling is off).
+    /// Opens an Npgsql connection with Npgsql's full type loading (its pg_catalog queries run against the virtual
+    /// catalog). The data source is left to the garbage collector (pooling is off).
     /// </summary>
     public async Task<NpgsqlConnection> OpenAsync(string user = "tusk", string? password = null, string extra = "")
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionString(user, password, extra));
-        builder.ConfigureTypeLoading(options => options.EnableTypeLoading(false));
         var dataSource = builder.Build();
         return await dataSource.OpenConnectionAsync();
     }
