@@ -62,6 +62,14 @@ public interface IKvTransaction : IDisposable
     void Rollback();
 
     /// <summary>
+    /// Takes an exclusive lock on <paramref name="key"/> until the transaction ends, waiting while another transaction
+    /// holds it (SQL row locks). Reads after it see the latest committed version at READ COMMITTED. Throws
+    /// <see cref="KvDeadlockException"/> (40P01) when waiting would deadlock and <see cref="KvLockTimeoutException"/>
+    /// (55P03) after <paramref name="timeout"/>.
+    /// </summary>
+    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout);
+
+    /// <summary>
     /// A mark of the writes buffered so far (SQL SAVEPOINT). Reads made after it stay in the read set (a rollback to
     /// the mark can only make validation more conservative).
     /// </summary>

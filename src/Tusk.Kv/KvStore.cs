@@ -46,6 +46,10 @@ public sealed partial class KvStore : IOrderedKv, IDisposable
     private readonly ulong _ceilingWindow; // TimestampCeilingWindowMicros in packed timestamp units.
 
     private readonly object _mutex = new();
+    private LockTable? _locks;
+
+    /// <summary>Row locks (created on first use).</summary>
+    internal LockTable Locks => _locks ?? Interlocked.CompareExchange(ref _locks, new LockTable(_options.Clock), null) ?? _locks!;
     private readonly CommitTracker _tracker;                       // Protected by _mutex.
     private readonly SortedDictionary<ulong, int> _snapshots = []; // Read timestamp → live registrations. Protected by _mutex.
     private readonly SortedSet<ulong> _pending = [];               // Commits with a timestamp, not yet in the engine. Protected by _mutex.

@@ -29,6 +29,7 @@ public sealed class KvTransaction : IKvTransaction
     private LsmIterator? _iterator;
     private ulong _iteratorCovers;             // Every commit at or below it is in _iterator's view.
     private byte[] _scratch = new byte[64];
+    private List<byte[]>? _locked;
 
     internal KvTransaction(KvStore store, IsolationLevel isolation, bool sync, ulong readTimestamp, ReadSet? reads, long writeBytesMax)
     {
@@ -182,6 +183,15 @@ public sealed class KvTransaction : IKvTransaction
     }
 
     /// <inheritdoc />
+    public void Lock(ReadOnlySpan<byte> key, TimeSpan timeout)
+    {
+        EnsureActive();
+        CheckKey(key);
+        var copy = key.ToArray();
+        if (_store.Locks.Acquire(this, copy, timeout)) (_locked ??= []).Add(copy);
+    }
+
+    /// <inheritdoc />
     public KvSavepoint Savepoint()
     {
         EnsureActive();
@@ -246,6 +256,11 @@ public sealed class KvTransaction : IKvTransaction
 
     private void Release()
     {
+        if (_locked is not null)
+        {
+            _store.Locks.Release(this, _locked);
+            _locked = null;
+        }
         _iterator?.Dispose();
         _iterator = null;
         _writes.Clear();

@@ -59,6 +59,12 @@ public sealed class PgServer : IAsyncDisposable
     public void StartAccepting()
     {
         Tusk.Core.Invariant.Check(_listener != null, "StartAccepting before Bind");
+        // Statements run synchronously on their connection's task and may block (commit fsyncs, row-lock waits). Enough
+        // pool threads for every connection keep a waiting session from starving the one it waits for (which needs a
+        // thread to receive its COMMIT); otherwise the pool adds threads only every half second.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = Math.Min(_options.ConnectionsMax + Environment.ProcessorCount * 2, 1024);
+        if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
         _acceptLoop = _listener.AcceptAsync(ServeAsync, _stop.Token, RefuseAsync);
     }
 

@@ -12,6 +12,7 @@ internal sealed class Sequences(KvStore kv)
     private const long BlockSize = 1024;
     private readonly Dictionary<string, (long Next, long Limit)> _blocks = [];
     private readonly Lock _lock = new();
+    private readonly Lock _allocate = new();
 
     public static byte[] Key(string name) => TupleEncoding.Pack("q", Normalize(name));
 
@@ -34,6 +35,25 @@ internal sealed class Sequences(KvStore kv)
                 return block.Next;
             }
         }
+        // One allocator at a time: the others wait here and then take values from the block it reserved. (Racing
+        // allocators would conflict and spin until the winner's commit became visible.) The lock is held across the
+        // reserving commit on purpose; it is only ever taken once per BlockSize values.
+        lock (_allocate)
+        {
+            lock (_lock)
+            {
+                if (_blocks.TryGetValue(name, out var block) && block.Next < block.Limit)
+                {
+                    _blocks[name] = (block.Next + 1, block.Limit);
+                    return block.Next;
+                }
+            }
+            return Reserve(name, current);
+        }
+    }
+
+    private long Reserve(string name, IKvTransaction? current)
+    {
         for (var attempt = 0; ; attempt++)
         {
             using var tx = kv.Begin(IsolationLevel.Serializable);
@@ -52,8 +72,10 @@ internal sealed class Sequences(KvStore kv)
             {
                 tx.Commit();
             }
-            catch (KvSerializationException) when (attempt < 100)
+            catch (KvSerializationException) when (attempt < 1000)
             {
+                // A concurrent setval: read again.
+                Thread.Yield();
                 continue;
             }
             lock (_lock)

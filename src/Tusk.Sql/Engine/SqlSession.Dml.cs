@@ -228,17 +228,20 @@ public sealed partial class SqlSession
         var writer = new TableWriter(table, BindChecks(table, planner));
         var (returnColumns, returnExprs) = BindReturning(update.Returning, scope, planner);
         var width = table.Columns.Count;
+        var recheck = RowRecheck(table, update.Alias, update.From.Length == 0 ? update.Where : null, planner);
         return (returnColumns, ctx =>
         {
             var rows = plan.Run(ctx).ToList();
             var seen = update.From.Length > 0 ? new HashSet<string>() : null;
             var returned = returnExprs is null ? null : new List<object?[]>();
             var count = 0L;
-            foreach (var combined in rows)
+            foreach (var row in rows)
             {
                 ctx.Check();
+                var combined = row;
+                if (seen is not null && !seen.Add(Convert.ToBase64String(writer.PrimaryKey(combined[..width])))) continue;
+                if (LockAndRefresh(ctx, writer, recheck, ref combined, width) is false) continue;
                 var old = combined[..width];
-                if (seen is not null && !seen.Add(Convert.ToBase64String(writer.PrimaryKey(old)))) continue;
                 var updated = (object?[])old.Clone();
                 foreach (var (ordinal, value) in sets) updated[ordinal] = value.Eval(ctx, combined);
                 writer.Update(ctx, old, updated);
@@ -254,6 +257,42 @@ public sealed partial class SqlSession
         }, plan, false);
     }
 
+    /// <summary>The WHERE of a single-table UPDATE/DELETE over the table's row, to re-check a row after waiting for its lock.</summary>
+    private static (TableScanNode Lookup, BExpr? Where) RowRecheck(TableDescriptor table, string? alias, Expr? where, Planner planner)
+    {
+        var name = alias ?? table.Name;
+        var bound = where is null ? null : planner.Coerce(planner.BindExpr(where, TableScope(table, name)), SqlType.Bool, false, where.Position);
+        return (new TableScanNode(table, name, new KeyBounds(), null), bound);
+    }
+
+    /// <summary>
+    /// READ COMMITTED, as PostgreSQL does it: lock the row (waiting for a concurrent writer to finish), read its latest
+    /// committed version, and re-check the WHERE on it; false when the row is gone or no longer qualifies. Other levels
+    /// keep first-committer-wins validation at commit.
+    /// </summary>
+    private bool LockAndRefresh(ExecContext ctx, TableWriter writer, (TableScanNode Lookup, BExpr? Where) recheck, ref object?[] combined, int width)
+    {
+        if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return true;
+        var key = writer.PrimaryKey(combined[..width]);
+        ctx.Tx.Lock(key, LockTimeout());
+        var fresh = recheck.Lookup.Lookup(ctx, KeyValues(writer.Table, key));
+        if (fresh is null) return false;
+        if (recheck.Where is not null && !recheck.Where.IsTrue(ctx, fresh)) return false;
+        var refreshed = (object?[])combined.Clone();
+        Array.Copy(fresh, refreshed, width);
+        combined = refreshed;
+        return true;
+    }
+
+    private TimeSpan LockTimeout()
+    {
+        var text = Settings.Show("lock_timeout").Trim();
+        var digits = new string(text.TakeWhile(char.IsAsciiDigit).ToArray());
+        var ms = digits.Length == 0 ? 0 : long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+        if (text.EndsWith('s') && !text.EndsWith("ms", StringComparison.Ordinal)) ms *= 1000;
+        return ms <= 0 ? TimeSpan.FromMinutes(10) : TimeSpan.FromMilliseconds(ms);
+    }
+
     private (IReadOnlyList<ResultColumn>?, Func<ExecContext, QueryResult>, PlanNode?, bool) BindDelete(DeleteStmt delete, Planner planner)
     {
         var table = WritableTable(planner, delete.Table, delete.Position);
@@ -262,17 +301,20 @@ public sealed partial class SqlSession
         var writer = new TableWriter(table, []);
         var (returnColumns, returnExprs) = BindReturning(delete.Returning, scope, planner);
         var width = table.Columns.Count;
+        var recheck = RowRecheck(table, delete.Alias, delete.Using.Length == 0 ? delete.Where : null, planner);
         return (returnColumns, ctx =>
         {
             var rows = plan.Run(ctx).ToList();
             var seen = new HashSet<string>();
             var returned = returnExprs is null ? null : new List<object?[]>();
             var count = 0L;
-            foreach (var combined in rows)
+            foreach (var row in rows)
             {
                 ctx.Check();
+                var combined = row;
+                if (!seen.Add(Convert.ToBase64String(writer.PrimaryKey(combined[..width])))) continue;
+                if (LockAndRefresh(ctx, writer, recheck, ref combined, width) is false) continue;
                 var old = combined[..width];
-                if (!seen.Add(Convert.ToBase64String(writer.PrimaryKey(old)))) continue;
                 writer.Delete(ctx, old);
                 count++;
                 returned?.Add(returnExprs!.Select(e => e.Eval(ctx, combined)).ToArray());

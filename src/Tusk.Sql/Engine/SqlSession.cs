@@ -68,7 +68,9 @@ public sealed partial class SqlSession : IDisposable
     /// <summary>Applies the startup "options" parameter (-c name=value ...).</summary>
     internal void ApplyOptions(string options)
     {
-        var parts = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Spaces inside a value are escaped with a backslash (PGOPTIONS='-c default_transaction_isolation=read\ committed').
+        var parts = options.Replace("\\ ", "\u0001", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Replace('\u0001', ' ')).ToArray();
         for (var i = 0; i < parts.Length; i++)
         {
             var p = parts[i];
@@ -76,7 +78,7 @@ public sealed partial class SqlSession : IDisposable
             else if (p.StartsWith("-c", StringComparison.Ordinal)) p = p[2..];
             else if (p.StartsWith("--", StringComparison.Ordinal)) p = p[2..];
             var eq = p.IndexOf('=');
-            if (eq > 0) Settings.Set(p[..eq].Replace('-', '_'), p[(eq + 1)..].Replace("\\ ", " ", StringComparison.Ordinal));
+            if (eq > 0) Settings.Set(p[..eq].Replace('-', '_'), p[(eq + 1)..]);
         }
     }
 
@@ -237,7 +239,7 @@ public sealed partial class SqlSession : IDisposable
         SqlException => e,
         SqlDataException d => new SqlException(d.SqlState, d.Message),
         KvSerializationException k => new SqlException("40001", "could not serialize access due to concurrent update", detail: k.Message,
-            hint: "The transaction might succeed if retried."),
+            hint: "The transaction might succeed if retried.", inner: k),
         KvException k => new SqlException(k.SqlState, k.Message),
         SqlSyntaxException s => new SqlException(s.SqlState, s.Message, s.Position - 1),
         OperationCanceledException => new SqlException("57014", "canceling statement due to user request"),

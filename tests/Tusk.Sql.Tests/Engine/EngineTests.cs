@@ -180,6 +180,57 @@ public sealed class EngineTests : IDisposable
         Assert.Equal("40001", SqlTestDatabase.Error(b, "COMMIT").SqlState);
     }
 
+    /// <summary>READ COMMITTED as in PostgreSQL: the second increment waits for the first writer, then re-reads the row (no lost update, no 40001).</summary>
+    [Fact]
+    public async Task ReadCommittedUpdatesWaitAndReread()
+    {
+        _db.Run("CREATE TABLE counter (id int PRIMARY KEY, n int)");
+        _db.Run("INSERT INTO counter VALUES (1, 0), (2, 0)");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+        SqlTestDatabase.Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        SqlTestDatabase.Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        SqlTestDatabase.Run(a, "UPDATE counter SET n = n + 1 WHERE id = 1");
+        var second = Task.Run(() => SqlTestDatabase.Run(b, "UPDATE counter SET n = n + 1 WHERE id = 1 AND n >= 0 RETURNING n"));
+        Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(300)));   // the second writer waits for the first one's row lock
+        SqlTestDatabase.Run(a, "COMMIT");
+        Assert.Equal("2", SqlTestDatabase.Text(await second));
+        SqlTestDatabase.Run(b, "COMMIT");
+        Assert.Equal("2", _db.Query("SELECT n FROM counter WHERE id = 1"));
+
+        // Two transactions that lock rows in opposite orders: one of them is told 40P01 and rolls back.
+        SqlTestDatabase.Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        SqlTestDatabase.Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        SqlTestDatabase.Run(a, "UPDATE counter SET n = n + 10 WHERE id = 1");
+        SqlTestDatabase.Run(b, "UPDATE counter SET n = n + 10 WHERE id = 2");
+        var crossing = Task.Run(() => SqlTestDatabase.Run(a, "UPDATE counter SET n = n + 10 WHERE id = 2"));
+        Assert.NotSame(crossing, await Task.WhenAny(crossing, Task.Delay(300)));
+        Assert.Equal("40P01", SqlTestDatabase.Error(b, "UPDATE counter SET n = n + 10 WHERE id = 1").SqlState);
+        SqlTestDatabase.Run(b, "ROLLBACK");
+        await crossing;
+        SqlTestDatabase.Run(a, "COMMIT");
+        Assert.Equal("1|12\n2|10", _db.Query("SELECT id, n FROM counter ORDER BY id"));
+    }
+
+    /// <summary>Sessions inserting concurrently draw serial values and hidden rowids without errors or duplicates.</summary>
+    [Fact]
+    public async Task ConcurrentInsertsDrawDistinctSequenceValues()
+    {
+        _db.Run("CREATE TABLE h (id serial, a int)");
+        var tasks = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            using var s = _db.NewSession();
+            for (var n = 0; n < 400; n++)
+            {
+                SqlTestDatabase.Run(s, "BEGIN ISOLATION LEVEL READ COMMITTED");
+                SqlTestDatabase.Run(s, "INSERT INTO h (a) VALUES (1)");
+                SqlTestDatabase.Run(s, "COMMIT");
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        Assert.Equal("3200|3200", _db.Query("SELECT count(*), count(DISTINCT id) FROM h"));
+    }
+
     [Fact]
     public void DataSurvivesReopen()
     {
