@@ -1,3 +1,4 @@
+// lint: allow ThreadPool — the PostgreSQL host sizes the pool for statements that block (fsync, row-lock waits)
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
