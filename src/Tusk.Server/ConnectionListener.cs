@@ -147,5 +147,19 @@ internal sealed class ConnectionListener : IDisposable
         lock (_connections) return [.. _connections];
     }
 
+    /// <summary>
+    /// Stops listening, then waits for the accept loop and every open connection to end (the caller has already
+    /// cancelled the token they watch).
+    /// </summary>
+    public async Task ShutdownAsync(Task? acceptLoop)
+    {
+        Dispose();
+        if (acceptLoop != null)
+        {
+            await acceptLoop.ConfigureAwait(false);
+        }
+        await Task.WhenAll(OpenConnections()).ConfigureAwait(false);
+    }
+
     public void Dispose() => _socket.Dispose();
 }

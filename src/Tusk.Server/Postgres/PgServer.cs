@@ -169,14 +169,9 @@ public sealed class PgServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
-        if (_acceptLoop != null)
-        {
-            await _acceptLoop.ConfigureAwait(false);
-        }
         if (_listener != null)
         {
-            await Task.WhenAll(_listener.OpenConnections()).ConfigureAwait(false);
+            await _listener.ShutdownAsync(_acceptLoop).ConfigureAwait(false);
         }
         _stop.Dispose();
     }
