@@ -156,6 +156,24 @@ internal static class RowCodec
         }
     }
 
+    /// <summary>
+    /// Reads the values after the 3-element prefix of <paramref name="key"/>: the first <paramref name="skipTypes"/>.Length
+    /// are passed over, the next <paramref name="types"/>.Length go to <paramref name="into"/> from index 0.
+    /// </summary>
+    public static void DecodeKeyValues(ReadOnlySpan<byte> key, ReadOnlySpan<SqlType> skipTypes, ReadOnlySpan<SqlType> types, object?[] into)
+    {
+        var r = new TupleReader(key);
+        r.Read();
+        r.Read();
+        r.Read();
+        for (var i = 0; i < skipTypes.Length + types.Length; i++)
+        {
+            if (!r.Read()) throw new InvalidDataException("key is shorter than its columns");
+            var value = ReadKeyValue(ref r, i < skipTypes.Length ? skipTypes[i] : types[i - skipTypes.Length]);
+            if (i >= skipTypes.Length) into[i - skipTypes.Length] = value;
+        }
+    }
+
     /// <summary>Encodes the non-key columns of <paramref name="row"/> (laid out as the table's columns).</summary>
     public static byte[] EncodeValue(TableDescriptor table, object?[] row, bool[] isKey)
     {

@@ -205,9 +205,9 @@ public sealed partial class SqlSession
                 var ch = text[i];
                 if (quoted)
                 {
-                    if (ch == format.Escape && i + 1 < text.Length && text[i + 1] == format.Quote && (format.Escape != format.Quote || true))
+                    // An escaped quote ("" by default, or ESCAPE followed by the quote) is a literal quote.
+                    if (ch == format.Escape && i + 1 < text.Length && text[i + 1] == format.Quote)
                     {
-                        if (format.Escape == format.Quote && (i + 1 >= text.Length || text[i + 1] != format.Quote)) { quoted = false; continue; }
                         sb.Append(format.Quote);
                         i++;
                         continue;
@@ -246,7 +246,6 @@ public sealed partial class SqlSession
     /// <summary>Inserts rows (already typed) into <paramref name="columns"/> of a table as one statement; returns "COPY n".</summary>
     internal string InsertRows(TableDescriptor table, string[] columns, List<object?[]> rows)
     {
-        var valuesBody = new ValuesBody(rows.Select((_, r) => columns.Select((_, i) => (Expr)new ParamRef(r * columns.Length + i + 1)).ToArray()).ToArray());
         if (rows.Count == 0) return "COPY 0";
         // One INSERT statement per batch of rows, through the normal path (constraints, indexes, defaults).
         const int batch = 1000;
@@ -282,7 +281,6 @@ public sealed partial class SqlSession
             if (autocommit) RollbackTransaction();
             throw;
         }
-        _ = valuesBody;
         return $"COPY {total}";
     }
 }

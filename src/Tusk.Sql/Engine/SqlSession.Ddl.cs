@@ -125,14 +125,16 @@ public sealed partial class SqlSession
         {
             var writer = new TableWriter(table, []);
             var rowidDefault = table.Columns.FindIndex(c => c.Hidden);
+            var inserted = 0L;
             foreach (var r in asPlan.Run(ctx).ToList())
             {
+                inserted++;
                 var row = new object?[table.Columns.Count];
                 for (var i = 0; i < r.Length; i++) row[i] = r[i];
                 if (rowidDefault >= 0) row[rowidDefault] = NextValue(table.Columns[rowidDefault].Sequence!, ctx);
                 writer.InsertChecked(ctx, row);
             }
-            return new QueryResult("SELECT " + asPlan.Run(ctx).Count());
+            return new QueryResult($"SELECT {inserted}");
         }
         return new QueryResult("CREATE TABLE");
     }

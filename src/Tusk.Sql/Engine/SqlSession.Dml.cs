@@ -174,7 +174,7 @@ public sealed partial class SqlSession
                     var isArbiter = onConflict is not null && (onConflict.Columns.Length == 0 || (arbiterIsPk ? c.Index is null : c.Index == arbiter));
                     if (!isArbiter) throw writer.DuplicateKey(c.Constraint, c.Index, row);
                     if (onConflict!.DoNothing) continue;
-                    var existing = lookup.Lookup(ctx, KeyValues(table, c.ExistingKey)) ?? throw new SqlException("XX000", "conflicting row vanished");
+                    var existing = lookup.LookupKey(ctx, c.ExistingKey) ?? throw new SqlException("XX000", "conflicting row vanished");
                     var combined = JoinRows.Combine(existing, row);
                     if (conflictWhere is not null && !conflictWhere.IsTrue(ctx, combined)) continue;
                     var updated = (object?[])existing.Clone();
@@ -191,15 +191,6 @@ public sealed partial class SqlSession
             }
             return new QueryResult($"INSERT 0 {count}", returnColumns, returned);
         }, source, false);
-    }
-
-    /// <summary>The primary key values of a row key (for reading a conflicting row).</summary>
-    private static object?[] KeyValues(TableDescriptor table, byte[] key)
-    {
-        var types = table.PrimaryKey.Select(id => table.Columns[table.ColumnIndex(id)].Type).ToArray();
-        var values = new object?[types.Length];
-        RowCodec.DecodeKey(key, Enumerable.Range(0, types.Length).ToArray(), types, values);
-        return values;
     }
 
     private static ValuesNode PlanInsertValues(ValuesBody values, SqlType[] targetTypes, Planner planner)
@@ -275,7 +266,7 @@ public sealed partial class SqlSession
         if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return true;
         var key = writer.PrimaryKey(combined[..width]);
         ctx.Tx.Lock(key, LockTimeout());
-        var fresh = recheck.Lookup.Lookup(ctx, KeyValues(writer.Table, key));
+        var fresh = recheck.Lookup.LookupKey(ctx, key);
         if (fresh is null) return false;
         if (recheck.Where is not null && !recheck.Where.IsTrue(ctx, fresh)) return false;
         var refreshed = (object?[])combined.Clone();

@@ -278,7 +278,6 @@ public sealed partial class SqlSession : IDisposable
         var tx = _tx;
         _tx = null;
         _savepoints.Clear();
-        var wrote = _txWroteCatalog;
         _txWroteCatalog = false;
         if (tx is null) return;
         try
@@ -289,7 +288,6 @@ public sealed partial class SqlSession : IDisposable
         {
             tx.Dispose();
         }
-        _ = wrote;
     }
 
     private void RollbackTransaction()

@@ -235,7 +235,6 @@ internal sealed class AggregateNode(PlanNode child, BExpr[] groupBy, AggregateSp
 {
     public override IReadOnlyList<PlanColumn> Columns => columns;
 
-    public override double EstimatedRows => groupBy.Length == 0 ? 1 : child.EstimatedRows / 10;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
     {

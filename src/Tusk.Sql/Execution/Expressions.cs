@@ -750,23 +750,30 @@ internal sealed class FuncExpr : BExpr
     }
 }
 
-/// <summary>An expression computed by a delegate (session functions such as current_user, nextval).</summary>
+/// <summary>
+/// An expression computed by a delegate (session functions such as current_user, now, nextval).
+/// rowIndependent: its value depends only on its arguments, so it may be folded at bind time.
+/// Otherwise it reads the session or statement (now(), current_user: the same all statement long, so usable as a
+/// key bound) or, when isVolatile, changes state or value per call (nextval, set_config).
+/// </summary>
 internal sealed class DelegateExpr : BExpr
 {
     private readonly Func<ExecContext, object?[], object?> _eval;
 
-    public DelegateExpr(string display, SqlType type, BExpr[] args, Func<ExecContext, object?[], object?> eval, bool rowIndependent)
+    public DelegateExpr(string display, SqlType type, BExpr[] args, Func<ExecContext, object?[], object?> eval, bool rowIndependent, bool isVolatile = false)
     {
         Display = display;
         Type = type;
         Args = args;
         _eval = eval;
-        RowIndependent = rowIndependent;
+        RowIndependent = rowIndependent && !isVolatile;
+        Volatile = isVolatile;
     }
 
     public string Display { get; }
     public BExpr[] Args { get; }
     public bool RowIndependent { get; }
+    public bool Volatile { get; }
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
@@ -779,7 +786,7 @@ internal sealed class DelegateExpr : BExpr
 
     public override IEnumerable<BExpr> Children => Args;
 
-    public override BExpr WithChildren(Func<BExpr, BExpr> f) => new DelegateExpr(Display, Type, Args.Select(f).ToArray(), _eval, RowIndependent);
+    public override BExpr WithChildren(Func<BExpr, BExpr> f) => new DelegateExpr(Display, Type, Args.Select(f).ToArray(), _eval, RowIndependent, Volatile);
 
     public override void Explain(StringBuilder sb)
     {

@@ -19,9 +19,6 @@ internal abstract class PlanNode
     public abstract IEnumerable<object?[]> Run(ExecContext ctx);
 
     public abstract void Explain(ExplainWriter w);
-
-    /// <summary>A rough row count estimate for join ordering and EXPLAIN.</summary>
-    public virtual double EstimatedRows => 1000;
 }
 
 internal sealed class ExplainWriter
@@ -55,7 +52,6 @@ internal sealed class OneRowNode : PlanNode
         yield return [];
     }
 
-    public override double EstimatedRows => 1;
 
     public override void Explain(ExplainWriter w) => w.Node("Result");
 }
@@ -63,8 +59,6 @@ internal sealed class OneRowNode : PlanNode
 internal sealed class ValuesNode(PlanColumn[] columns, BExpr[][] rows) : PlanNode
 {
     public override IReadOnlyList<PlanColumn> Columns => columns;
-
-    public BExpr[][] Rows => rows;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
     {
@@ -76,16 +70,12 @@ internal sealed class ValuesNode(PlanColumn[] columns, BExpr[][] rows) : PlanNod
         }
     }
 
-    public override double EstimatedRows => rows.Length;
 
     public override void Explain(ExplainWriter w) => w.Node($"Values Scan ({rows.Length} rows)");
 }
 
 internal sealed class FilterNode(PlanNode child, BExpr predicate) : PlanNode
 {
-    public PlanNode Child => child;
-    public BExpr Predicate => predicate;
-
     public override IReadOnlyList<PlanColumn> Columns => child.Columns;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
@@ -96,7 +86,6 @@ internal sealed class FilterNode(PlanNode child, BExpr predicate) : PlanNode
         }
     }
 
-    public override double EstimatedRows => child.EstimatedRows / 3;
 
     public override void Explain(ExplainWriter w) => w.Node("Filter", () =>
     {
@@ -107,9 +96,6 @@ internal sealed class FilterNode(PlanNode child, BExpr predicate) : PlanNode
 
 internal sealed class ProjectNode(PlanNode child, BExpr[] exprs, PlanColumn[] columns) : PlanNode
 {
-    public PlanNode Child => child;
-    public BExpr[] Exprs => exprs;
-
     public override IReadOnlyList<PlanColumn> Columns => columns;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
@@ -122,7 +108,6 @@ internal sealed class ProjectNode(PlanNode child, BExpr[] exprs, PlanColumn[] co
         }
     }
 
-    public override double EstimatedRows => child.EstimatedRows;
 
     public override void Explain(ExplainWriter w)
     {
@@ -174,7 +159,6 @@ internal sealed class SortNode(PlanNode child, (int Index, bool Descending, bool
         return 0;
     }
 
-    public override double EstimatedRows => child.EstimatedRows;
 
     public override void Explain(ExplainWriter w) => w.Node("Sort", () =>
     {
@@ -208,7 +192,6 @@ internal sealed class LimitNode(PlanNode child, BExpr? limit, BExpr? offset) : P
         }
     }
 
-    public override double EstimatedRows => Math.Min(child.EstimatedRows, 100);
 
     public override void Explain(ExplainWriter w) => w.Node("Limit", () => child.Explain(w));
 }
@@ -228,7 +211,6 @@ internal sealed class DistinctNode(PlanNode child, int width) : PlanNode
         }
     }
 
-    public override double EstimatedRows => child.EstimatedRows / 2;
 
     public override void Explain(ExplainWriter w) => w.Node("HashAggregate (DISTINCT)", () => child.Explain(w));
 }
@@ -295,7 +277,6 @@ internal sealed class SetOpNode(string op, bool all, PlanNode left, PlanNode rig
         }
     }
 
-    public override double EstimatedRows => left.EstimatedRows + right.EstimatedRows;
 
     public override void Explain(ExplainWriter w) => w.Node((op == "UNION" ? (all ? "Append" : "HashAggregate (UNION)") : $"HashSetOp {op[0]}{op[1..].ToLowerInvariant()}{(all ? " All" : "")}"), () =>
     {
@@ -319,7 +300,6 @@ internal sealed class MaterializeNode(PlanNode child, string label) : PlanNode
         return (List<object?[]>)cached;
     }
 
-    public override double EstimatedRows => child.EstimatedRows;
 
     public override void Explain(ExplainWriter w) => w.Node(label, () => child.Explain(w));
 }
@@ -404,13 +384,10 @@ internal sealed class FunctionScanNode(string label, PlanColumn[] columns, Func<
 /// <summary>Renames/retypes a child's columns (subqueries in FROM with column aliases) without touching rows.</summary>
 internal sealed class AliasNode(PlanNode child, PlanColumn[] columns) : PlanNode
 {
-    public PlanNode Child => child;
-
     public override IReadOnlyList<PlanColumn> Columns => columns;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx) => child.Run(ctx);
 
-    public override double EstimatedRows => child.EstimatedRows;
 
     public override void Explain(ExplainWriter w) => child.Explain(w);
 }

@@ -114,7 +114,6 @@ internal sealed class TableScanNode : PlanNode
 
     public bool IsPointLookup => Bounds.Equal.Length == _keyOrdinals.Length && Bounds.Lower is null && Bounds.Upper is null;
 
-    public override double EstimatedRows => IsPointLookup ? 1 : Bounds.IsEmpty ? 1000 : 50;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
     {
@@ -151,10 +150,13 @@ internal sealed class TableScanNode : PlanNode
         return row;
     }
 
-    /// <summary>Reads one row by its primary key values (index scans, ON CONFLICT); null if absent.</summary>
-    public object?[]? Lookup(ExecContext ctx, object?[] keyValues)
+    /// <summary>Reads one row by its primary key values (index scans); null if absent.</summary>
+    public object?[]? Lookup(ExecContext ctx, object?[] keyValues) =>
+        LookupKey(ctx, RowCodec.Key(Table.Id, TableDescriptor.PrimaryIndexId, keyValues, _keyTypes));
+
+    /// <summary>Reads one row by its row key (ON CONFLICT, row locks); null if absent.</summary>
+    public object?[]? LookupKey(ExecContext ctx, byte[] key)
     {
-        var key = RowCodec.Key(Table.Id, TableDescriptor.PrimaryIndexId, keyValues, _keyTypes);
         var value = ctx.Tx.Get(key);
         return value is null ? null : Decode(key, value);
     }
@@ -200,7 +202,6 @@ internal sealed class IndexScanNode : PlanNode
 
     public override IReadOnlyList<PlanColumn> Columns => _table.Columns;
 
-    public override double EstimatedRows => Index.Unique && Bounds.Equal.Length == Index.ColumnIds.Length ? 1 : 20;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
     {
@@ -214,7 +215,7 @@ internal sealed class IndexScanNode : PlanNode
             foreach (var pair in batch)
             {
                 ctx.Check();
-                IndexEntries.PrimaryKeyOf(pair, Index, _indexTypes, _pkTypes, pk);
+                IndexEntries.PrimaryKeyOf(pair, _indexTypes, _pkTypes, pk);
                 var row = _table.Lookup(ctx, pk);
                 if (row is not null && (Filter is null || Filter.IsTrue(ctx, row))) yield return row;
             }
@@ -271,19 +272,10 @@ internal static class IndexEntries
     }
 
     /// <summary>Extracts the primary key values of an index entry into <paramref name="pk"/>.</summary>
-    public static void PrimaryKeyOf(KvPair pair, IndexDescriptor index, SqlType[] indexTypes, SqlType[] pkTypes, object?[] pk)
+    public static void PrimaryKeyOf(KvPair pair, SqlType[] indexTypes, SqlType[] pkTypes, object?[] pk)
     {
-        var ordinals = new int[pkTypes.Length];
-        for (var i = 0; i < ordinals.Length; i++) ordinals[i] = i;
-        if (pair.Value.Length > 0)
-        {
-            RowCodec.DecodeKey(pair.Value, ordinals, pkTypes, pk);
-            return;
-        }
-        var all = new object?[indexTypes.Length + pkTypes.Length];
-        var allOrdinals = new int[all.Length];
-        for (var i = 0; i < all.Length; i++) allOrdinals[i] = i;
-        RowCodec.DecodeKey(pair.Key, allOrdinals, [.. indexTypes, .. pkTypes], all);
-        Array.Copy(all, indexTypes.Length, pk, 0, pkTypes.Length);
+        // A unique entry's value is the packed primary key; otherwise the primary key ends the entry's key.
+        if (pair.Value.Length > 0) RowCodec.DecodeKeyValues(pair.Value, [], pkTypes, pk);
+        else RowCodec.DecodeKeyValues(pair.Key, indexTypes, pkTypes, pk);
     }
 }

@@ -90,8 +90,7 @@ internal sealed class TableWriter
     private object?[] DecodePk(byte[] packed)
     {
         var values = new object?[_pkTypes.Length];
-        var ordinals = Enumerable.Range(0, values.Length).ToArray();
-        RowCodec.DecodeKey(packed, ordinals, _pkTypes, values);
+        RowCodec.DecodeKeyValues(packed, [], _pkTypes, values);
         return values;
     }
 

@@ -109,9 +109,7 @@ internal sealed partial class Planner
             planColumns.AddRange(right.Plan!.Columns);
             var cols = planColumns.ToArray();
             var residualExpr = AndAll(residual);
-            plan = leftKeys.Count > 0
-                ? new HashJoinNode(JoinKind.Inner, plan, right.Plan!, [.. leftKeys], [.. rightKeys], residualExpr, cols)
-                : new NestedLoopJoinNode(JoinKind.Inner, plan, right.Plan!, residualExpr, cols);
+            plan = new JoinNode(JoinKind.Inner, plan, right.Plan!, [.. leftKeys], [.. rightKeys], residualExpr, cols);
         }
         var rest = AndAll(remaining.Select(r => r.Expr).ToList());
         if (rest is not null) plan = new FilterNode(plan, rest);
@@ -296,9 +294,7 @@ internal sealed partial class Planner
         }
         var cols = left.Plan!.Columns.Concat(right.Plan!.Columns).ToArray();
         var kind = j.Kind == JoinKind.Cross ? JoinKind.Inner : j.Kind;
-        PlanNode plan = leftKeys.Count > 0
-            ? new HashJoinNode(kind, left.Plan!, right.Plan!, [.. leftKeys], [.. rightKeys], AndAll(residual), cols)
-            : new NestedLoopJoinNode(kind, left.Plan!, right.Plan!, AndAll(residual), cols);
+        PlanNode plan = new JoinNode(kind, left.Plan!, right.Plan!, [.. leftKeys], [.. rightKeys], AndAll(residual), cols);
         return new Relation { Plan = plan, Columns = columns };
     }
 

@@ -40,15 +40,15 @@ internal sealed partial class Planner
                 return new DelegateExpr(name, SqlType.Text, [Coerce(args[0], SqlType.Text, false, f.Position)], (ctx, a) => ctx.Session?.Settings.Show((string)a[0]!), false);
             case "set_config" when args.Length == 3:
                 return new DelegateExpr(name, SqlType.Text, args.Select(a => Coerce(a, a.Type.Id == SqlTypeId.Bool ? SqlType.Bool : SqlType.Text, false, f.Position)).ToArray(),
-                    (ctx, a) => ctx.Session?.Settings.Set((string)a[0]!, (string?)a[1] ?? "", ctx.Session) , false);
+                    (ctx, a) => ctx.Session?.Settings.Set((string)a[0]!, (string?)a[1] ?? "", ctx.Session), false, isVolatile: true);
             case "pg_typeof" when args.Length == 1:
                 return new ConstExpr(args[0].Type.Id == SqlTypeId.Unknown ? "unknown" : args[0].Type.Name, SqlType.Text);
             case "nextval" or "currval" when args.Length == 1:
                 return new DelegateExpr(name, SqlType.Int8, [Coerce(args[0], SqlType.Text, false, f.Position)],
-                    (ctx, a) => name == "nextval" ? ctx.Session!.NextValue((string)a[0]!, ctx) : ctx.Session!.CurrentValue((string)a[0]!), false);
+                    (ctx, a) => name == "nextval" ? ctx.Session!.NextValue((string)a[0]!, ctx) : ctx.Session!.CurrentValue((string)a[0]!), false, isVolatile: true);
             case "setval" when args.Length is 2 or 3:
                 return new DelegateExpr(name, SqlType.Int8, [Coerce(args[0], SqlType.Text, false, f.Position), Coerce(args[1], SqlType.Int8, false, f.Position)],
-                    (ctx, a) => ctx.Session!.Engine.Sequences.Set((string)a[0]!, (long)a[1]!), false);
+                    (ctx, a) => ctx.Session!.Engine.Sequences.Set((string)a[0]!, (long)a[1]!), false, isVolatile: true);
             case "current_date" when args.Length == 0:
                 return new DelegateExpr(name, SqlType.Date, [], (ctx, _) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(ctx.Functions.TransactionTimestamp, ctx.Functions.TimeZone)), false);
             case "current_timestamp" or "now" or "transaction_timestamp" when args.Length == 0:

@@ -96,7 +96,7 @@ internal sealed partial class Planner
         var ok = true;
         e.Walk(x =>
         {
-            if (x is ColumnExpr or SubqueryExpr || x is FuncExpr { Function.Volatile: true } || x is DelegateExpr { RowIndependent: false } and not DelegateExpr { Display: "now" or "current_timestamp" or "current_date" }) ok = false;
+            if (x is ColumnExpr or SubqueryExpr || x is FuncExpr { Function.Volatile: true } || x is DelegateExpr { Volatile: true }) ok = false;
         });
         return ok;
     }

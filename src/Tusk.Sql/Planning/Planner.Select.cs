@@ -69,7 +69,24 @@ internal sealed partial class Planner
         scope[cte.Name] = new CteEntry(new MaterializeNode(plan, $"CTE {cte.Name}"), cols);
     }
 
-    private static bool References(SelectStmt q, string name) => AstPrinter.Print(q).Contains(name, StringComparison.Ordinal);
+    /// <summary>Whether the query reads a relation called <paramref name="name"/> in a FROM clause (a recursive CTE's self-reference).</summary>
+    private static bool References(SelectStmt q, string name) => References(q.Body, name);
+
+    private static bool References(QueryBody body, string name) => body switch
+    {
+        SelectCore core => core.From.Any(f => References(f, name)),
+        SetOperation set => References(set.Left, name) || References(set.Right, name),
+        NestedQuery nested => References(nested.Query, name),
+        _ => false,
+    };
+
+    private static bool References(FromItem item, string name) => item switch
+    {
+        TableRef { Name.Length: 1 } t => t.Name[0] == name,
+        SubqueryRef s => References(s.Query, name),
+        Join j => References(j.Left, name) || References(j.Right, name),
+        _ => false,
+    };
 
     private static PlanColumn[] Rename(PlanColumn[] columns, string[] names, string relation)
     {

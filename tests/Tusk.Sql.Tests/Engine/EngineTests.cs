@@ -65,6 +65,10 @@ public sealed class EngineTests : IDisposable
     {
         Assert.Equal("55", _db.Query("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT sum(n) FROM r"));
         Assert.Equal("1\n3\n5", _db.Query("SELECT g FROM generate_series(1, 5, 2) AS g"));
+        // Under WITH RECURSIVE, a CTE that does not read itself is an ordinary one, whatever names its text mentions.
+        Assert.Equal("1\n2", _db.Query("WITH RECURSIVE a AS (SELECT 1 AS a UNION ALL SELECT 2) SELECT a FROM a ORDER BY a"));
+        Assert.Equal("SELECT 3", _db.Run("CREATE TABLE s3 AS SELECT g FROM generate_series(1, 3) AS g").CommandTag);
+        Assert.Equal("6", _db.Query("SELECT sum(g) FROM s3"));
         Assert.Equal("small|3", _db.Query("SELECT CASE WHEN x < 5 THEN 'small' ELSE 'big' END, x FROM (VALUES (3)) AS v(x)"));
         Assert.Equal("2|NULL|t", _db.Query("SELECT 7 / 3, NULLIF(1, 1), 'abc' LIKE 'a%'"));
         Assert.Equal("22012", _db.Error("SELECT 1 / 0").SqlState);
