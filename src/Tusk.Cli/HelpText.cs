@@ -111,6 +111,8 @@ internal static class HelpText
           --pg-cert FILE.pfx          offer TLS with this PKCS#12 certificate (SSLRequest answered 'S')
           --pg-cert-password PASS     the certificate file's password
           --pg-max-connections N      clients served at once (default 100); more get 53300
+          --autovacuum-naptime SECONDS  seconds between autovacuum passes, which remove row versions no
+                                      transaction can see (default 60; 0 turns autovacuum off)
 
         Cluster node options:
           --id N                      this node's id (a positive integer, unique in the cluster)

@@ -27,7 +27,7 @@ internal static class StartCommand
     {
         Arguments a = Arguments.Parse(args, HelpText.Start,
             ["data", "stats-interval", "kafka", "kafka-advertised-host", "pg", "pg-cert", "pg-cert-password", "pg-users", "pg-max-connections",
-             "id", "listen", "peers", "tick-ms", "election-ticks", "snapshot-entries"]);
+             "autovacuum-naptime", "id", "listen", "peers", "tick-ms", "election-ticks", "snapshot-entries"]);
         if (a.HelpRequested)
         {
             stdout.WriteLine(HelpText.Start.TrimEnd());
@@ -147,10 +147,11 @@ internal static class StartCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The PostgreSQL listener's options: --pg-users (SCRAM-SHA-256, else trust), --pg-cert (TLS), --pg-max-connections.</summary>
+    /// <summary>The PostgreSQL listener's options: --pg-users (SCRAM-SHA-256, else trust), --pg-cert (TLS), --pg-max-connections, --autovacuum-naptime.</summary>
     private static PgServerOptions ReadPgOptions(Arguments a)
     {
         int connectionsMax = (int)a.Integer("pg-max-connections", 100, 1, 100_000);
+        long naptime = a.Integer("autovacuum-naptime", 60, 0, 86_400);
         string? usersPath = a.Value("pg-users");
         IReadOnlyDictionary<string, ScramCredentials> users = new Dictionary<string, ScramCredentials>();
         if (usersPath is not null)
@@ -195,6 +196,7 @@ internal static class StartCommand
             Authentication = usersPath is null ? PgAuthentication.Trust : PgAuthentication.ScramSha256,
             Users = users,
             Certificate = certificate,
+            AutovacuumNaptime = TimeSpan.FromSeconds(naptime),
         };
     }
 

@@ -30,6 +30,7 @@ public sealed class PgServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, PgConnection> _connections = new();
     private ConnectionListener? _listener;
     private Task? _acceptLoop;
+    private Task? _autovacuum;
 
     public PgServer(IPEndPoint endpoint, SqlEngine engine, PgServerOptions? options = null, Action<string>? log = null)
     {
@@ -67,6 +68,10 @@ public sealed class PgServer : IAsyncDisposable
         var wanted = Math.Min(_options.ConnectionsMax + Environment.ProcessorCount * 2, 1024);
         if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
         _acceptLoop = _listener.AcceptAsync(ServeAsync, _stop.Token, RefuseAsync);
+        if (_options.AutovacuumNaptime > TimeSpan.Zero)
+        {
+            _autovacuum = Autovacuum.RunAsync(_engine, _options.AutovacuumNaptime, _log, _stop.Token);
+        }
     }
 
     /// <summary>Binds and starts accepting.</summary>
@@ -173,6 +178,7 @@ public sealed class PgServer : IAsyncDisposable
         {
             await _listener.ShutdownAsync(_acceptLoop).ConfigureAwait(false);
         }
+        if (_autovacuum != null) await _autovacuum.ConfigureAwait(false);
         _stop.Dispose();
     }
 }

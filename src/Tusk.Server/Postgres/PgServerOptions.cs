@@ -34,9 +34,16 @@ public sealed class PgServerOptions
     /// <summary>Time a client has to finish startup and authentication (PostgreSQL's authentication_timeout).</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Time between autovacuum passes (PostgreSQL's autovacuum_naptime); <see cref="TimeSpan.Zero"/> turns autovacuum
+    /// off. A pass runs only when enough transactions committed since the last one.
+    /// </summary>
+    public TimeSpan AutovacuumNaptime { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Validates the settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()
     {
+        if (AutovacuumNaptime < TimeSpan.Zero) throw new ArgumentException("AutovacuumNaptime must not be negative");
         if (ConnectionsMax < 1) throw new ArgumentException($"ConnectionsMax must be at least 1, not {ConnectionsMax}");
         if (MessageBytesMax < 1024) throw new ArgumentException($"MessageBytesMax must be at least 1024, not {MessageBytesMax}");
         if (StartupTimeout <= TimeSpan.Zero) throw new ArgumentException("StartupTimeout must be positive");

@@ -46,9 +46,12 @@ public sealed class PreparedQuery
     internal IReadOnlyList<SqlType> Declared { get; }
 }
 
+/// <summary>What one full <see cref="SqlEngine.Vacuum"/> pass did: row versions read and removed.</summary>
+public readonly record struct VacuumTotals(long VersionsExamined, long VersionsRemoved);
+
 /// <summary>
-/// The SQL database: opens its key space, keeps the catalog cache, and hands out sessions. Thread-safe; each
-/// <see cref="SqlSession"/> is used by one thread at a time (except <see cref="SqlSession.Cancel"/>).
+/// The SQL database: opens its key space, keeps the catalog cache, hands out sessions and runs maintenance.
+/// Thread-safe; each <see cref="SqlSession"/> is used by one thread at a time (except <see cref="SqlSession.Cancel"/>).
 /// </summary>
 public sealed class SqlEngine : IDisposable
 {
@@ -129,6 +132,26 @@ public sealed class SqlEngine : IDisposable
         if (!txWroteCatalog && (cached is null || cached.Version < version)) Volatile.Write(ref _catalog, loaded);
         return loaded;
     }
+
+    /// <summary>
+    /// One full garbage-collection pass over the key space (what VACUUM and autovacuum run): removes the row
+    /// versions no live or future transaction can see, in steps of a bounded number of versions so that it can be
+    /// canceled between them. Safe beside running transactions; passes are serialized.
+    /// </summary>
+    public VacuumTotals Vacuum(CancellationToken cancellation = default)
+    {
+        long examined = 0, removed = 0;
+        while (true)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var step = Kv.Vacuum(VacuumStepVersions);
+            examined += step.VersionsExamined;
+            removed += step.VersionsRemoved;
+            if (step.PassCompleted) return new VacuumTotals(examined, removed);
+        }
+    }
+
+    private const int VacuumStepVersions = 100_000;
 
     public void Dispose()
     {

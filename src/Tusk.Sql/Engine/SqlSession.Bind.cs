@@ -96,6 +96,8 @@ public sealed partial class SqlSession
                 return BindCopy(copy, planner);
             case LockStmt lockStatement:
                 return BindLock(lockStatement, planner);
+            case MaintenanceStmt maintenance:
+                return BindMaintenance(maintenance, planner);
             default:
                 return BindDdl(statement, planner);
         }

@@ -182,8 +182,9 @@ public sealed partial class SqlSession : IDisposable
         {
             throw new SqlException("25P02", "current transaction is aborted, commands ignored until end of transaction block");
         }
-        var autocommit = _tx is null && !_explicit && !_implicitBatch;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _cancel.Token);
+        if (statement is MaintenanceStmt { Vacuum: true } vacuum) return Translate(() => RunVacuum(query, vacuum, linked.Token));
+        var autocommit = _tx is null && !_explicit && !_implicitBatch;
         try
         {
             EnsureTransaction();

@@ -63,6 +63,45 @@ public sealed partial class SqlParser
         return new LockStmt([.. tables], mode, noWait) { Position = position };
     }
 
+    /// <summary>
+    /// <c>VACUUM [(option [value], ...)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(column, ...)], ...]</c> and
+    /// <c>ANALYZE [(option, ...)] [VERBOSE] [table [(column, ...)], ...]</c> (after the first word).
+    /// </summary>
+    private MaintenanceStmt Maintenance(int position, bool vacuum)
+    {
+        var options = new List<string>();
+        if (Accept(TokenKind.Punctuation, "("))
+        {
+            do
+            {
+                var option = AnyName().ToLowerInvariant();
+                // An option's value: a boolean, a number or a word (PROCESS_TOAST false, PARALLEL 2, INDEX_CLEANUP auto).
+                var value = Peek.Kind is TokenKind.Punctuation ? "on" : Next().Text.ToLowerInvariant();
+                if (value is "on" or "true" or "1" or "auto" || !(value is "off" or "false" or "0")) options.Add(option);
+            }
+            while (Accept(TokenKind.Punctuation, ","));
+            Expect(TokenKind.Punctuation, ")");
+        }
+        while (true)
+        {
+            if (vacuum && (AcceptKeyword("full") || AcceptKeyword("freeze"))) continue;
+            if (AcceptKeyword("verbose")) { options.Add("verbose"); continue; }
+            if (vacuum && (AcceptKeyword("analyze") || AcceptKeyword("analyse"))) { options.Add("analyze"); continue; }
+            break;
+        }
+        var tables = new List<string[]>();
+        if (Peek.Kind is TokenKind.Identifier or TokenKind.Keyword && !Peek.Is(TokenKind.Keyword, "end"))
+        {
+            do
+            {
+                tables.Add(QualifiedName());
+                if (Accept(TokenKind.Punctuation, "(")) NameListRest();   // the columns to analyze: statistics are not kept
+            }
+            while (Accept(TokenKind.Punctuation, ","));
+        }
+        return new MaintenanceStmt(vacuum, [.. tables], options.Contains("verbose"), options.Contains("analyze") || !vacuum) { Position = position };
+    }
+
     /// <summary><c>[index]</c> after an expression.</summary>
     private FuncCall SubscriptRest(Expr left, int position)
     {
@@ -72,6 +111,9 @@ public sealed partial class SqlParser
         return new FuncCall(["pg_catalog", SubscriptFunction], [left, index], false, false, [], null) { Position = position };
     }
 }
+
+/// <summary><c>VACUUM</c> (<paramref name="Vacuum"/>) or <c>ANALYZE</c>, on the named tables or all of them (none named).</summary>
+public sealed record MaintenanceStmt(bool Vacuum, string[][] Tables, bool Verbose, bool Analyze) : Statement;
 
 /// <summary><c>LOCK TABLE</c>: EF Core takes ACCESS EXCLUSIVE on its migrations history table before migrating.</summary>
 public sealed record LockStmt(string[][] Tables, string Mode, bool NoWait) : Statement;

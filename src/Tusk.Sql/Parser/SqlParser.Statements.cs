@@ -141,6 +141,8 @@ public sealed partial class SqlParser
         }
         if (AcceptWord("copy")) return Copy(position);
         if (AcceptWord("lock")) return Lock(position);
+        if (AcceptWord("vacuum")) return Maintenance(position, vacuum: true);
+        if (AcceptWord("analyze") || AcceptWord("analyse")) return Maintenance(position, vacuum: false);
         throw Unexpected();
     }
 
