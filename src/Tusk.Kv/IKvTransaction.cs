@@ -63,7 +63,10 @@ public interface IKvTransaction : IDisposable
 
     /// <summary>
     /// Takes an exclusive lock on <paramref name="key"/> until the transaction ends, waiting while another transaction
-    /// holds it (SQL row locks). Reads after it see the latest committed version at READ COMMITTED. Throws
+    /// holds it (SQL row locks). Reads after it see the latest committed version at READ COMMITTED. At REPEATABLE READ
+    /// and SERIALIZABLE, a key some transaction committed after this one's snapshot cannot be locked: the lock is
+    /// kept and <see cref="KvSerializationException"/> (40001) thrown, as PostgreSQL does for SELECT ... FOR UPDATE
+    /// of a row updated concurrently. Throws
     /// <see cref="KvDeadlockException"/> (40P01) when waiting would deadlock and <see cref="KvLockTimeoutException"/>
     /// (55P03) after <paramref name="timeout"/>.
     /// </summary>

@@ -83,6 +83,20 @@ public sealed partial class KvStore
     }
 
     /// <summary>
+    /// Whether a transaction committed a write of <paramref name="key"/> after <paramref name="snapshot"/> (true too when
+    /// the commit history kept for validation no longer reaches back to the snapshot: it cannot be ruled out).
+    /// </summary>
+    internal bool WrittenAfter(byte[] key, ulong snapshot)
+    {
+        lock (_mutex)
+        {
+            return snapshot < _tracker.Floor || _tracker.LatestCommit(key) > snapshot;
+        }
+    }
+
+    internal void CountSerializationFailure() => Interlocked.Increment(ref _serializationFailureCount);
+
+    /// <summary>
     /// The conflict that forbids this commit, or null. Caller holds _mutex. READ COMMITTED is not validated (the
     /// later committer's writes win); REPEATABLE READ checks the write set; SERIALIZABLE also the read set. Every
     /// check asks for a tracked commit after the snapshot: all of those are before this commit's timestamp, which

@@ -189,6 +189,12 @@ public sealed class KvTransaction : IKvTransaction
         CheckKey(key);
         var copy = key.ToArray();
         if (_store.Locks.Acquire(this, copy, timeout)) (_locked ??= []).Add(copy);
+        if (Isolation != IsolationLevel.ReadCommitted && _store.WrittenAfter(copy, _readTimestamp))
+        {
+            _store.CountSerializationFailure();
+            throw new KvSerializationException(KvConflictKind.WriteWrite, copy,
+                "could not serialize access due to concurrent update: a locked key was written after this transaction's snapshot");
+        }
     }
 
     /// <inheritdoc />

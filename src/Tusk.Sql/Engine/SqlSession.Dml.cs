@@ -147,8 +147,41 @@ public sealed partial class SqlSession
 
         var width = table.Columns.Count;
         var lookup = new TableScanNode(table, alias, new KeyBounds(), null);
+
+        // The row written (inserted, or the conflicting row as DO UPDATE left it), or null when nothing was written.
+        object?[]? InsertOrResolve(ExecContext ctx, object?[] row)
+        {
+            var readCommitted = ctx.Tx.Isolation == Kv.IsolationLevel.ReadCommitted;
+            while (true)
+            {
+                if (writer.FindConflict(ctx, row) is not { } c)
+                {
+                    writer.Insert(ctx, row);
+                    return row;
+                }
+                var isArbiter = onConflict is not null && (onConflict.Columns.Length == 0 || (arbiterIsPk ? c.Index is null : c.Index == arbiter));
+                if (!isArbiter) throw writer.DuplicateKey(c.Constraint, c.Index, row);
+                if (onConflict!.DoNothing) return null;
+                // READ COMMITTED: lock the conflicting row (waiting for its writer) and update its latest version; if
+                // it went away or no longer conflicts meanwhile, look again.
+                if (readCommitted)
+                {
+                    ctx.Tx.Lock(c.ExistingKey, LockTimeout());
+                    if (writer.FindConflict(ctx, row) is not { } again || !again.ExistingKey.AsSpan().SequenceEqual(c.ExistingKey)) continue;
+                }
+                var existing = lookup.LookupKey(ctx, c.ExistingKey) ?? throw new SqlException("XX000", "conflicting row vanished");
+                var combined = JoinRows.Combine(existing, row);
+                if (conflictWhere is not null && !conflictWhere.IsTrue(ctx, combined)) return null;
+                var updated = (object?[])existing.Clone();
+                foreach (var (ordinal, value) in sets) updated[ordinal] = value.Eval(ctx, combined);
+                writer.Update(ctx, existing, updated);
+                return updated;
+            }
+        }
+
         return (returnColumns, ctx =>
         {
+            var timeout = LockTimeout();
             var count = 0L;
             var returned = returnExprs is null ? null : new List<object?[]>();
             foreach (var source1 in source.Run(ctx).ToList())
@@ -167,25 +200,9 @@ public sealed partial class SqlSession
                     if (!given[i] && defaults[i] is { } d) row[i] = d.Eval(ctx, []);
                 }
                 writer.Validate(ctx, row);
-                var conflict = writer.FindConflict(ctx, row);
-                object?[] written = row;
-                if (conflict is { } c)
-                {
-                    var isArbiter = onConflict is not null && (onConflict.Columns.Length == 0 || (arbiterIsPk ? c.Index is null : c.Index == arbiter));
-                    if (!isArbiter) throw writer.DuplicateKey(c.Constraint, c.Index, row);
-                    if (onConflict!.DoNothing) continue;
-                    var existing = lookup.LookupKey(ctx, c.ExistingKey) ?? throw new SqlException("XX000", "conflicting row vanished");
-                    var combined = JoinRows.Combine(existing, row);
-                    if (conflictWhere is not null && !conflictWhere.IsTrue(ctx, combined)) continue;
-                    var updated = (object?[])existing.Clone();
-                    foreach (var (ordinal, value) in sets) updated[ordinal] = value.Eval(ctx, combined);
-                    writer.Update(ctx, existing, updated);
-                    written = updated;
-                }
-                else
-                {
-                    writer.Insert(ctx, row);
-                }
+                writer.LockNewKeys(ctx, row, timeout);
+                var written = InsertOrResolve(ctx, row);
+                if (written is null) continue;
                 count++;
                 if (returned is not null) returned.Add(returnExprs!.Select(e => e.Eval(ctx, written)).ToArray());
             }
@@ -257,15 +274,16 @@ public sealed partial class SqlSession
     }
 
     /// <summary>
-    /// READ COMMITTED, as PostgreSQL does it: lock the row (waiting for a concurrent writer to finish), read its latest
-    /// committed version, and re-check the WHERE on it; false when the row is gone or no longer qualifies. Other levels
-    /// keep first-committer-wins validation at commit.
+    /// Locks the row about to be updated or deleted, waiting for a concurrent writer (or SELECT ... FOR UPDATE) to
+    /// finish, as PostgreSQL does at every level. At READ COMMITTED the row is then read again at its latest committed
+    /// version and the WHERE re-checked on it; false when the row is gone or no longer qualifies. At REPEATABLE READ
+    /// and SERIALIZABLE a row committed after the snapshot fails the lock with 40001 (before, it failed at commit).
     /// </summary>
     private bool LockAndRefresh(ExecContext ctx, TableWriter writer, (TableScanNode Lookup, BExpr? Where) recheck, ref object?[] combined, int width)
     {
-        if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return true;
         var key = writer.PrimaryKey(combined[..width]);
         ctx.Tx.Lock(key, LockTimeout());
+        if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return true;
         var fresh = recheck.Lookup.LookupKey(ctx, key);
         if (fresh is null) return false;
         if (recheck.Where is not null && !recheck.Where.IsTrue(ctx, fresh)) return false;
@@ -275,7 +293,7 @@ public sealed partial class SqlSession
         return true;
     }
 
-    private TimeSpan LockTimeout()
+    internal TimeSpan LockTimeout()
     {
         var text = Settings.Show("lock_timeout").Trim();
         var digits = new string(text.TakeWhile(char.IsAsciiDigit).ToArray());

@@ -102,6 +102,25 @@ internal sealed class TableWriter
         return new SqlException("23505", $"duplicate key value violates unique constraint \"{constraint}\"", detail: $"Key ({names})=({values}) already exists.");
     }
 
+    /// <summary>
+    /// At READ COMMITTED, locks the keys a new row claims, its primary key and its unique index entries, before
+    /// <see cref="FindConflict"/> looks for them. Without it, two transactions inserting the same key would both find
+    /// it free and the later commit would overwrite the earlier (READ COMMITTED commits are not validated). With it,
+    /// the second waits for the first, then finds its row: 23505, or ON CONFLICT's action, as in PostgreSQL. Other
+    /// levels need no lock: first-committer-wins validation aborts the second with 40001.
+    /// </summary>
+    public void LockNewKeys(ExecContext ctx, object?[] row, TimeSpan timeout)
+    {
+        if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return;
+        if (!_hiddenKey) ctx.Tx.Lock(PrimaryKey(row), timeout);
+        foreach (var index in _table.Indexes)
+        {
+            if (!index.Unique) continue;
+            var (entryKey, _, unique) = IndexEntries.Entry(_table, index, row);
+            if (unique) ctx.Tx.Lock(entryKey, timeout);
+        }
+    }
+
     /// <summary>Inserts a validated row that <see cref="FindConflict"/> found no conflict for.</summary>
     public void Insert(ExecContext ctx, object?[] row)
     {
@@ -128,12 +147,16 @@ internal sealed class TableWriter
         var oldKey = PrimaryKey(oldRow);
         var newKey = PrimaryKey(newRow);
         var keyChanged = !oldKey.AsSpan().SequenceEqual(newKey);
+        var lockNewKeys = ctx.Tx.Isolation == Kv.IsolationLevel.ReadCommitted;   // as LockNewKeys, for the keys that change
+        var timeout = lockNewKeys ? ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10) : TimeSpan.Zero;
+        if (keyChanged && lockNewKeys) ctx.Tx.Lock(newKey, timeout);
         if (keyChanged && ctx.Tx.Get(newKey) is not null) throw DuplicateKey(_table.PrimaryKeyName ?? _table.Name + "_pkey", null, newRow);
         foreach (var index in _table.Indexes)
         {
             var (ok, _, _) = IndexEntries.Entry(_table, index, oldRow);
             var (nk, nv, unique) = IndexEntries.Entry(_table, index, newRow);
             if (ok.AsSpan().SequenceEqual(nk) && !keyChanged) continue;
+            if (!ok.AsSpan().SequenceEqual(nk) && unique && lockNewKeys) ctx.Tx.Lock(nk, timeout);
             if (!ok.AsSpan().SequenceEqual(nk) && unique && ctx.Tx.Get(nk) is not null) throw DuplicateKey(index.Name, index, newRow);
             ctx.Tx.Delete(ok);
             ctx.Tx.Put(nk, nv);

@@ -74,7 +74,17 @@ public abstract record Statement
 }
 
 /// <summary>A query: WITH, a body (a select, VALUES, or set operations over them), ORDER BY, LIMIT, OFFSET.</summary>
-public sealed record SelectStmt(WithClause? With, QueryBody Body, OrderItem[] OrderBy, Expr? Limit, Expr? Offset) : Statement;
+public sealed record SelectStmt(WithClause? With, QueryBody Body, OrderItem[] OrderBy, Expr? Limit, Expr? Offset) : Statement
+{
+    /// <summary>FOR UPDATE / FOR SHARE ... clauses, in order (none for most queries).</summary>
+    public LockingClause[] Locking { get; init; } = [];
+}
+
+/// <summary>
+/// <c>FOR {UPDATE | NO KEY UPDATE | SHARE | KEY SHARE} [OF table, ...] [NOWAIT | SKIP LOCKED]</c>; no tables means
+/// every table of the FROM clause. <paramref name="Wait"/> is "wait", "nowait" or "skip locked".
+/// </summary>
+public sealed record LockingClause(string Strength, string[] Tables, string Wait);
 
 public sealed record WithClause(bool Recursive, CommonTableExpr[] Ctes);
 

@@ -106,8 +106,10 @@ public sealed partial class SqlParser
         var body = SetOperations();
         var orderBy = AcceptKeyword("order") ? OrderByRest() : [];
         Expr? limit = null, offset = null;
-        for (var i = 0; i < 2; i++)
+        var locking = new List<LockingClause>();
+        for (var i = 0; i < 3; i++)
         {
+            while (AcceptKeyword("for")) locking.Add(LockingRest());
             if (limit is null && AcceptKeyword("limit"))
             {
                 limit = AcceptKeyword("all") ? null : Expression();
@@ -126,7 +128,28 @@ public sealed partial class SqlParser
                 ExpectKeyword("only");
             }
         }
-        return new SelectStmt(with, body, orderBy, limit, offset) { Position = position };
+        while (AcceptKeyword("for")) locking.Add(LockingRest());
+        return new SelectStmt(with, body, orderBy, limit, offset) { Position = position, Locking = [.. locking] };
+    }
+
+    /// <summary>A locking clause after FOR.</summary>
+    private LockingClause LockingRest()
+    {
+        string strength;
+        if (AcceptKeyword("update")) strength = "update";
+        else if (AcceptKeyword("share")) strength = "share";
+        else if (AcceptKeyword("no")) { ExpectWord("key"); ExpectKeyword("update"); strength = "no key update"; }
+        else { ExpectWord("key"); ExpectWord("share"); strength = "key share"; }
+        var tables = new List<string>();
+        if (AcceptKeyword("of"))
+        {
+            do tables.Add(QualifiedName()[^1]);
+            while (Accept(TokenKind.Punctuation, ","));
+        }
+        var wait = "wait";
+        if (AcceptWord("nowait")) wait = "nowait";
+        else if (AcceptWord("skip")) { ExpectWord("locked"); wait = "skip locked"; }
+        return new LockingClause(strength, [.. tables], wait);
     }
 
     private WithClause WithPrefix()

@@ -22,7 +22,15 @@ internal sealed partial class Planner
                 pushedCtes = true;
                 foreach (var cte in q.With.Ctes) PlanCte(cte, q.With.Recursive, outer);
             }
-            var (plan, width) = PlanBody(q.Body, outer, q.OrderBy);
+            if (q.Locking.Length > 0 && (outer is not null || _frames.Count > 1))
+            {
+                throw new SqlException("0A000", $"{LockingName(q.Locking[0])} is supported only at the top level of a query", q.Position);
+            }
+            var (plan, width) = q.Locking.Length > 0
+                ? q.Body is SelectCore lockedCore
+                    ? PlanSelectCore(lockedCore, outer, q.OrderBy, q.Locking)
+                    : throw new SqlException("0A000", $"{LockingName(q.Locking[0])} is not allowed with UNION/INTERSECT/EXCEPT", q.Position)
+                : PlanBody(q.Body, outer, q.OrderBy);
             if (q.Limit is not null || q.Offset is not null)
             {
                 var empty = new Scope(outer, []);
@@ -211,7 +219,7 @@ internal sealed partial class Planner
         return new ValuesNode(columns, bound);
     }
 
-    private (PlanNode Plan, int Width) PlanSelectCore(SelectCore core, Scope? outer, OrderItem[] orderBy)
+    private (PlanNode Plan, int Width) PlanSelectCore(SelectCore core, Scope? outer, OrderItem[] orderBy, LockingClause[]? locking = null)
     {
         var (input, scope) = core.From.Length == 0
             ? (new OneRowNode(), new Scope(outer, []))
@@ -295,10 +303,61 @@ internal sealed partial class Planner
             input = new AggregateNode(input, groupExprs!, [.. aggregates!], aggColumns);
             if (having is not null) input = new FilterNode(input, having);
         }
+        if (locking is not null)
+        {
+            if (aggregated) throw new SqlException("0A000", $"{LockingName(locking[0])} is not allowed with {(core.GroupBy.Length > 0 ? "GROUP BY clause" : "aggregate functions")}", core.From.Length > 0 ? core.From[0].Position : -1);
+            if (core.Distinct) throw new SqlException("0A000", $"{LockingName(locking[0])} is not allowed with DISTINCT clause");
+            if (core.From.Length == 0) throw new SqlException("0A000", $"{LockingName(locking[0])} must specify unqualified relation names");
+            // The whole FROM row travels beside the output (through the sort) so that LockRows can lock, re-read and
+            // re-check each row, and compute the output again from what it read.
+            var visible = exprs.Count;
+            var fromWidth = input.Columns.Count;
+            var carried = exprs.Concat(input.Columns.Select((c, i) => (BExpr)new ColumnExpr(i, c.Type, c.Name))).ToArray();
+            PlanNode carrying = new ProjectNode(input, carried, [.. columns, .. input.Columns]);
+            if (sortKeys.Count > 0) carrying = new SortNode(carrying, [.. sortKeys], [.. display]);
+            var where = core.Where is null ? null : Coerce(BindExpr(core.Where, scope), SqlType.Bool, false, core.Where.Position);
+            return (new LockRowsNode(carrying, visible, fromWidth, [.. exprs], where, LockTargets(locking, scope)), width);
+        }
         PlanNode plan = new ProjectNode(input, [.. exprs], [.. columns]);
         if (core.Distinct) plan = new DistinctNode(plan, width);
         if (sortKeys.Count > 0) plan = new SortNode(plan, [.. sortKeys], [.. display]);
         return (plan, width);
+    }
+
+    private static string LockingName(LockingClause c) => "FOR " + c.Strength.ToUpperInvariant();
+
+    /// <summary>
+    /// The base tables a locking clause names (all of the FROM clause's when it names none), each with where its row
+    /// starts in the FROM row; a named relation that is not a base table is an error, as in PostgreSQL.
+    /// </summary>
+    private LockRowsNode.Target[] LockTargets(LockingClause[] clauses, Scope scope)
+    {
+        var targets = new List<LockRowsNode.Target>();
+        var relations = scope.Columns.GroupBy(c => c.Table ?? "").Select(g => (Alias: g.Key, Columns: g.ToList())).ToList();
+        foreach (var clause in clauses)
+        {
+            var names = clause.Tables.Length > 0 ? clause.Tables : relations.Select(r => r.Alias).ToArray();
+            foreach (var name in names)
+            {
+                var relation = relations.FirstOrDefault(r => r.Alias == name);
+                if (relation.Columns is null)
+                {
+                    throw new SqlException("42P01", $"relation \"{name}\" in {LockingName(clause)} clause not found in FROM clause");
+                }
+                var oid = relation.Columns[0].TableOid;
+                var table = oid == 0 ? null : Catalog.FindById(oid - Tusk.Sql.Catalog.Catalog.OidBase);
+                if (table is null || table.Kind != RelationKind.Table || relation.Columns.Count != table.Columns.Count
+                    || relation.Columns.Any(c => c.TableOid != oid || c.Index != relation.Columns[0].Index + c.AttNum - relation.Columns[0].AttNum))
+                {
+                    if (clause.Tables.Length == 0) continue;   // subqueries and functions in FROM are not locked
+                    throw new SqlException("0A000", $"{LockingName(clause)} cannot be applied to \"{name}\": only base tables can be locked");
+                }
+                if (targets.Any(t => t.Alias == name)) continue;
+                targets.Add(new LockRowsNode.Target(name, relation.Columns[0].Index - relation.Columns[0].AttNum + 1, new TableWriter(table, []),
+                    new TableScanNode(table, name, new KeyBounds(), null), clause.Wait));
+            }
+        }
+        return [.. targets];
     }
 
     /// <summary>The name PostgreSQL gives an unaliased output column.</summary>

@@ -151,7 +151,7 @@ public sealed class EngineTests : IDisposable
     [Theory]
     [InlineData("REPEATABLE READ")]
     [InlineData("SERIALIZABLE")]
-    public void LostUpdateIsPrevented(string level)
+    public async Task LostUpdateIsPrevented(string level)
     {
         _db.Run("CREATE TABLE counter (id int PRIMARY KEY, n int)");
         _db.Run("INSERT INTO counter VALUES (1, 0)");
@@ -162,9 +162,13 @@ public sealed class EngineTests : IDisposable
         var na = int.Parse(SqlTestDatabase.Text(SqlTestDatabase.Run(a, "SELECT n FROM counter WHERE id = 1")));
         var nb = int.Parse(SqlTestDatabase.Text(SqlTestDatabase.Run(b, "SELECT n FROM counter WHERE id = 1")));
         SqlTestDatabase.Run(a, "UPDATE counter SET n = $1 WHERE id = 1", na + 1);
-        SqlTestDatabase.Run(b, "UPDATE counter SET n = $1 WHERE id = 1", nb + 1);
+        // As in PostgreSQL, the second writer waits for the first one's row lock; once that commits, the row it
+        // would overwrite is newer than its snapshot: 40001 at the UPDATE.
+        var second = Task.Run(() => SqlTestDatabase.Error(b, $"UPDATE counter SET n = {nb + 1} WHERE id = 1"));
+        Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(300)));
         SqlTestDatabase.Run(a, "COMMIT");
-        Assert.Equal("40001", SqlTestDatabase.Error(b, "COMMIT").SqlState);
+        Assert.Equal("40001", (await second).SqlState);
+        SqlTestDatabase.Run(b, "ROLLBACK");
         Assert.Equal("1", _db.Query("SELECT n FROM counter"));
     }
 
