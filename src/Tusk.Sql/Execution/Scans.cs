@@ -97,8 +97,9 @@ internal sealed class KeyBounds
             if (v is not null && Values.IsNumber(value) && Values.IsNumber(v) && Values.Compare(v, value) != 0) exact = false;
             return v;
         }
-        catch (SqlException)
+        catch (Exception e) when (e is SqlException or SqlDataException)
         {
+            // Not representable in the key's type (too long, out of range): no key equals it.
             exact = false;
             return null;
         }
