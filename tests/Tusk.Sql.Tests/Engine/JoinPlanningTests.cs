@@ -126,6 +126,18 @@ public sealed class JoinPlanningTests : IDisposable
         Assert.Equal("1|c12\n2|c13", _db.Query(full + " ORDER BY 1"));
     }
 
+    /// <summary>UPDATE ... FROM and DELETE ... USING read the target's columns first in the joined row, whatever the join order.</summary>
+    [Fact]
+    public void UpdateFromAndDeleteUsingJoinInAnyOrder()
+    {
+        const string update = "UPDATE big SET v = 'u' || s.id FROM small s WHERE big.id = s.big_id AND s.x = 1";
+        Assert.Contains("Index Scan using big_pkey on big\n", Explain(update));
+        Assert.Equal("UPDATE 2", _db.Run(update).CommandTag);
+        Assert.Equal("5|u1\n6|u2", _db.Query("SELECT id, v FROM big WHERE v LIKE 'u%' ORDER BY id"));
+        Assert.Equal("DELETE 2", _db.Run("DELETE FROM big USING small s WHERE big.id = s.big_id AND s.x = 1").CommandTag);
+        Assert.Equal("98", _db.Query("SELECT count(*) FROM big"));
+    }
+
     [Fact]
     public void SettingsTurnTheOptimizationsOff()
     {
