@@ -429,7 +429,12 @@ internal sealed partial class Planner
             : null;
         PlanNode plan;
         double cost;
-        if (path is not null && la.Rows * path.ProbeCost < hash)
+        if (kind == JoinKind.Right && keys.Count > 0 && Options.EnableNestLoop && left.Table is not null
+            && MirroredIndexJoin(left, right, la, ra, leftPushed, keys, residual, hash) is { } mirrored)
+        {
+            (plan, cost) = mirrored;
+        }
+        else if (path is not null && la.Rows * path.ProbeCost < hash)
         {
             var joinFilter = residual.Concat(keys.Where(k => !path.Used.Contains(k) || !KeyImpliesEquality(k)).Select(k => k.Conjunct)).ToList();
             var scan = new TableScanNode(right.Table!, right.Alias, new KeyBounds(), null);
@@ -444,6 +449,31 @@ internal sealed partial class Planner
         cost += rows * CostModel.OutputRowCost;
         if (above.Count == 0) return new Access(plan, rows, cost);
         return new Access(new FilterNode(plan, AndAll(above)!), Math.Max(1, rows * CostModel.Selectivity(above)), cost);
+    }
+
+    /// <summary>
+    /// A RIGHT join as an index nested loop: the right side is the outer one, seeking the left table, as a LEFT join
+    /// with the sides swapped, projected back to left-then-right columns. Null when no index fits or a hash join
+    /// (cost <paramref name="hash"/>) is cheaper.
+    /// </summary>
+    private (PlanNode Plan, double Cost)? MirroredIndexJoin(Relation left, Relation right, Access la, Access ra, List<BExpr> leftPushed,
+        List<JoinKey> keys, List<BExpr> residual, double hash)
+    {
+        // Key sides swap: the outer value now reads the right row (its own layout), the inner column the left row.
+        var swapped = keys.Select(k => new JoinKey(k.Inner, k.Outer, k.Conjunct)).ToList();
+        var path = BestIndexPath(left.Table!, leftPushed, swapped);
+        if (path is null || ra.Rows * path.ProbeCost >= hash) return null;
+        var map = new int[left.Width + right.Width];   // join row (left, right) -> swapped row (right, left)
+        for (var i = 0; i < left.Width; i++) map[i] = right.Width + i;
+        for (var j = 0; j < right.Width; j++) map[left.Width + j] = j;
+        var filter = residual.Concat(swapped.Where(k => !path.Used.Contains(k) || !KeyImpliesEquality(k)).Select(k => k.Conjunct))
+            .Select(e => e.Rewrite(x => x is ColumnExpr c ? new ColumnExpr(map[c.Index], c.Type, c.Name) : null)).ToList();
+        var scan = new TableScanNode(left.Table!, left.Alias, new KeyBounds(), null);
+        var swappedColumns = ra.Plan.Columns.Concat(la.Plan.Columns).ToArray();
+        PlanNode join = new IndexNestedLoopJoinNode(JoinKind.Left, ra.Plan, scan, path.Index, path.Bounds, AndAll(leftPushed), AndAll(filter), swappedColumns);
+        var columns = la.Plan.Columns.Concat(ra.Plan.Columns).ToArray();
+        var exprs = columns.Select((c, i) => (BExpr)new ColumnExpr(map[i], c.Type, c.Name)).ToArray();
+        return (new ProjectNode(join, exprs, columns), ra.Cost + ra.Rows * path.ProbeCost);
     }
 
     /// <summary>True when the columns among <paramref name="exprs"/> and the constant equalities among <paramref name="pushed"/> cover the primary key or a unique index.</summary>

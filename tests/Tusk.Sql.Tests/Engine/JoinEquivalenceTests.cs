@@ -4,8 +4,8 @@ using Xunit;
 namespace Tusk.Sql.Tests.Engine;
 
 /// <summary>
-/// Metamorphic check of join planning: seeded random tables and random join queries (inner and left joins, comma
-/// lists, equalities between integer, bigint and text columns, single-table filters, keys, secondary and composite
+/// Metamorphic check of join planning: seeded random tables and random join queries (inner, left and right joins, comma
+/// lists, outer joins, equalities between integer, bigint and text columns, single-table filters, keys, secondary and composite
 /// indexes) give the same rows (as a multiset) under the default planner, with index nested loops forced
 /// (enable_hashjoin = off), and with the planner of before join ordering (enable_nestloop = off, join_collapse_limit = 1:
 /// FROM order, hash joins). A failure prints the seed, the query and both plans.
@@ -131,10 +131,11 @@ public sealed class JoinEquivalenceTests : IDisposable
             }
             else if (explicitJoins)
             {
-                var left = random.Next(4) == 0;
-                // A left join's ON may also filter its nullable side.
-                if (left && random.Next(3) == 0) conditions.Add(Filter(random, tables[i], i));
-                from.Append(left ? " LEFT JOIN " : " JOIN ").Append(name).Append(" ON ").Append(string.Join(" AND ", conditions));
+                var kind = random.Next(8) switch { 0 or 1 => " LEFT JOIN ", 2 => " RIGHT JOIN ", _ => " JOIN " };
+                // An outer join's ON may also test one side only.
+                if (kind != " JOIN " && random.Next(3) == 0) conditions.Add(Filter(random, tables[i], i));
+                if (kind != " JOIN " && random.Next(4) == 0) conditions.Add(Filter(random, tables[0], 0));
+                from.Append(kind).Append(name).Append(" ON ").Append(string.Join(" AND ", conditions));
                 conditions.Clear();
             }
             else

@@ -94,6 +94,21 @@ public sealed class JoinPlanningTests : IDisposable
     }
 
     [Fact]
+    public void RightJoinSeeksItsLeftTable()
+    {
+        // As PostgreSQL does, the right join runs as a left join from the preserved side; the columns stay big, small.
+        const string sql = "SELECT * FROM big b RIGHT JOIN small s ON b.id = s.big_id WHERE s.x = 1";
+        Assert.Equal("""
+            Nested Loop Left Join
+              ->  Seq Scan on small s
+                    Filter: (s.x = 1)
+              ->  Index Scan using big_pkey on big b
+                    Index Cond: (id = s.big_id)
+            """.ReplaceLineEndings("\n"), Explain(sql));
+        Assert.Equal("5|v5|5|1|1|5|7\n6|v6|6|2|1|6|8\nNULL|NULL|NULL|4|1|300|NULL", _db.Query(sql + " ORDER BY s.id"));
+    }
+
+    [Fact]
     public void SeeksANonUniqueSecondaryIndex()
     {
         const string sql = "SELECT s.id, b.id FROM small s JOIN big b ON b.grp = s.big_id WHERE s.x = 1 AND b.id < 30";
