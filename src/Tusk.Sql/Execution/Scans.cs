@@ -28,52 +28,53 @@ internal sealed class KeyBounds
         return string.Join(" AND ", parts);
     }
 
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_begin;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_end;
+
     /// <summary>The key range [begin, end) for the current parameter values, or null when no key can match.</summary>
     public (byte[] Begin, byte[] End)? Range(ExecContext ctx, int tableId, int indexId, SqlType[] keyTypes)
     {
-        var begin = new ArrayBufferWriter<byte>(64);
-        var end = new ArrayBufferWriter<byte>(64);
-        if (!TryWriteRange(ctx, [], tableId, indexId, keyTypes, new object?[keyTypes.Length], begin, end)) return null;
+        // The buffers are only written after every bound value was evaluated, so no other range can be built meanwhile.
+        var begin = t_begin ??= new ArrayBufferWriter<byte>(128);
+        var end = t_end ??= new ArrayBufferWriter<byte>(128);
+        if (!TryWriteRange(ctx, [], tableId, indexId, keyTypes, new object?[Equal.Length + 1], begin, end)) return null;
         return (begin.WrittenSpan.ToArray(), end.WrittenSpan.ToArray());
     }
 
     /// <summary>
-    /// Writes the key range [begin, end) into the (reset) buffers, the bound values read from <paramref name="row"/>
-    /// (an index nested loop's outer row; constants and parameters ignore it); false when no key can match.
-    /// <paramref name="values"/> is scratch space of at least <see cref="Equal"/>.Length + 1 elements. The range
-    /// with only equalities is the tuple prefix and its extensions: end = begin + 0xFF.
+    /// Writes the key range [begin, end) into the buffers (reset first), the bound values read from
+    /// <paramref name="row"/> (an index nested loop's outer row; constants and parameters ignore it); false when no
+    /// key can match. <paramref name="values"/> is scratch space of at least <see cref="Equal"/>.Length + 1 elements.
+    /// The range with only equalities is the tuple prefix and its extensions: end = begin + 0xFF.
     /// </summary>
     public bool TryWriteRange(ExecContext ctx, object?[] row, int tableId, int indexId, SqlType[] keyTypes, object?[] values,
         ArrayBufferWriter<byte> begin, ArrayBufferWriter<byte> end)
     {
-        begin.ResetWrittenCount();
-        end.ResetWrittenCount();
         for (var i = 0; i < Equal.Length; i++)
         {
             var v = Convert(Equal[i].Eval(ctx, row), Equal[i].Type, keyTypes[i], out var exact);
             if (v is null || !exact) return false;   // = NULL matches nothing; 1.5 never equals an integer key
             values[i] = v;
         }
+        object? lower = null, upper = null;
+        var lowerExact = true;
+        if (Lower is { } lo && lo.Value.Eval(ctx, row) is { } lv) lower = Convert(lv, lo.Value.Type, keyTypes[Equal.Length], out lowerExact);
+        if (Upper is { } hi && hi.Value.Eval(ctx, row) is { } uv) upper = Convert(uv, hi.Value.Type, keyTypes[Equal.Length], out _);
+
+        begin.ResetWrittenCount();
+        end.ResetWrittenCount();
         RowCodec.WriteKey(begin, tableId, indexId, values.AsSpan(0, Equal.Length), keyTypes);
         end.Write(begin.WrittenSpan);
-        if (Lower is { } lo && lo.Value.Eval(ctx, row) is { } lv)
+        if (lower is not null)
         {
-            var v = Convert(lv, lo.Value.Type, keyTypes[Equal.Length], out var exact);
-            if (v is not null)
-            {
-                var w = new TupleWriter(begin);
-                RowCodec.AppendKeyValue(ref w, v, keyTypes[Equal.Length]);
-                if (!lo.Inclusive && exact) AppendTupleEnd(begin);
-            }
+            var w = new TupleWriter(begin);
+            RowCodec.AppendKeyValue(ref w, lower, keyTypes[Equal.Length]);
+            if (!Lower!.Value.Inclusive && lowerExact) AppendTupleEnd(begin);
         }
-        if (Upper is { } hi && hi.Value.Eval(ctx, row) is { } uv)
+        if (upper is not null)
         {
-            var v = Convert(uv, hi.Value.Type, keyTypes[Equal.Length], out _);
-            if (v is not null)
-            {
-                var w = new TupleWriter(end);
-                RowCodec.AppendKeyValue(ref w, v, keyTypes[Equal.Length]);   // inclusive of the bound; the filter drops it when exclusive
-            }
+            var w = new TupleWriter(end);
+            RowCodec.AppendKeyValue(ref w, upper, keyTypes[Equal.Length]);   // inclusive of the bound; the filter drops it when exclusive
         }
         AppendTupleEnd(end);
         return TupleEncoding.CompareBytes(begin.WrittenSpan, end.WrittenSpan) < 0;
