@@ -39,6 +39,19 @@ internal static class RowCodec
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Writes the key <see cref="Key"/> would return into <paramref name="output"/> (after what it holds), so a caller
+    /// that builds many keys can reuse one buffer.
+    /// </summary>
+    public static void WriteKey(IBufferWriter<byte> output, int tableId, int indexId, ReadOnlySpan<object?> values, ReadOnlySpan<SqlType> types)
+    {
+        var w = new TupleWriter(output);
+        w.AppendString("t");
+        w.AppendInt64(tableId);
+        w.AppendInt64(indexId);
+        for (var i = 0; i < values.Length; i++) AppendKeyValue(ref w, values[i], types[i]);
+    }
+
     /// <summary>Appends a value to a key being built (order preserving).</summary>
     public static void AppendKeyValue(ref TupleWriter w, object? value, SqlType type)
     {

@@ -17,6 +17,12 @@ internal sealed class BoundStatement
     /// <summary>Bound against a catalog with uncommitted changes of this transaction: rebind before each run.</summary>
     public bool CatalogIsPrivate { get; init; }
 
+    /// <summary>
+    /// <see cref="Settings.Version"/> when bound: the plan may depend on settings (enable_nestloop, join_collapse_limit,
+    /// ...), so a statement is bound again after a SET.
+    /// </summary>
+    public int SettingsVersion { get; init; }
+
     /// <summary>The plan, for EXPLAIN.</summary>
     public PlanNode? Plan { get; init; }
 }

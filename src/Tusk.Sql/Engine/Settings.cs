@@ -57,6 +57,9 @@ public sealed class Settings
         ["max_connections"] = "100",
         ["block_size"] = "8192",
         ["enable_seqscan"] = "on",
+        ["enable_nestloop"] = "on",
+        ["enable_hashjoin"] = "on",
+        ["join_collapse_limit"] = "8",
         ["jit"] = "off",
         ["timezone_abbreviations"] = "Default",
         ["datestyle"] = "ISO, MDY",
@@ -66,6 +69,9 @@ public sealed class Settings
     };
 
     private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Counts SET and RESET calls: a plan bound under another version may depend on a changed setting.</summary>
+    public int Version { get; private set; }
     private readonly List<KeyValuePair<string, string>> _changed = [];
 
     /// <summary>The value SHOW prints; 42704 for an unknown parameter.</summary>
@@ -94,6 +100,7 @@ public sealed class Settings
         }
         value = Normalize(name, value);
         _values[name] = value;
+        Version++;
         foreach (var r in Reported)
         {
             if (r.Equals(name, StringComparison.OrdinalIgnoreCase)) _changed.Add(new(r, value));
@@ -109,6 +116,7 @@ public sealed class Settings
             return;
         }
         _values.Remove(name);
+        Version++;
         foreach (var r in Reported)
         {
             if (r.Equals(name, StringComparison.OrdinalIgnoreCase)) _changed.Add(new(r, Show(r)));
@@ -134,6 +142,19 @@ public sealed class Settings
                     throw new SqlException("22023", $"invalid value for parameter \"{name}\": \"{value}\"");
                 }
                 return level;
+            case "enable_nestloop" or "enable_hashjoin" or "enable_seqscan":
+                return value.Trim().ToLowerInvariant() switch
+                {
+                    "on" or "true" or "yes" or "1" or "t" or "y" => "on",
+                    "off" or "false" or "no" or "0" or "f" or "n" => "off",
+                    _ => throw new SqlException("22023", $"parameter \"{name}\" requires a Boolean value"),
+                };
+            case "join_collapse_limit":
+                if (!int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 1)
+                {
+                    throw new SqlException("22023", $"invalid value for parameter \"{name}\": \"{value}\"");
+                }
+                return limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
             default:
                 return value;
         }

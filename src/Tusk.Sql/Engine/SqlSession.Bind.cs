@@ -10,7 +10,8 @@ public sealed partial class SqlSession
 {
     private BoundStatement Bind(PreparedQuery q, Catalog.Catalog catalog)
     {
-        var planner = new Planner(catalog, q.Declared, new VirtualCatalog(catalog, this));
+        var planner = new Planner(catalog, q.Declared, new VirtualCatalog(catalog, this)) { Options = PlannerOptions.From(Settings) };
+        var settingsVersion = Settings.Version;
         var statement = q.Statement!;
         try
         {
@@ -21,6 +22,7 @@ public sealed partial class SqlSession
                 Columns = columns,
                 ParameterTypes = types,
                 CatalogVersion = catalog.Version,
+                SettingsVersion = settingsVersion,
                 CatalogIsPrivate = _txWroteCatalog,
                 Run = run,
                 Plan = plan,

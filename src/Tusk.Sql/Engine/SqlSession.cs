@@ -189,7 +189,7 @@ public sealed partial class SqlSession : IDisposable
         {
             EnsureTransaction();
             var catalog = Engine.GetCatalog(_tx!, _txWroteCatalog);
-            if (query.Bound is null || query.Bound.CatalogVersion != catalog.Version || query.Bound.CatalogIsPrivate || _txWroteCatalog)
+            if (query.Bound is null || query.Bound.CatalogVersion != catalog.Version || query.Bound.SettingsVersion != Settings.Version || query.Bound.CatalogIsPrivate || _txWroteCatalog)
             {
                 query.Bound = Bind(query, catalog);
             }

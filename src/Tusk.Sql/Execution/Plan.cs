@@ -60,6 +60,8 @@ internal sealed class ValuesNode(PlanColumn[] columns, BExpr[][] rows) : PlanNod
 {
     public override IReadOnlyList<PlanColumn> Columns => columns;
 
+    public int RowCount => rows.Length;
+
     public override IEnumerable<object?[]> Run(ExecContext ctx)
     {
         foreach (var r in rows)
@@ -385,6 +387,8 @@ internal sealed class FunctionScanNode(string label, PlanColumn[] columns, Func<
 internal sealed class AliasNode(PlanNode child, PlanColumn[] columns) : PlanNode
 {
     public override IReadOnlyList<PlanColumn> Columns => columns;
+
+    public PlanNode Child => child;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx) => child.Run(ctx);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Tusk.Core.Encoding;
 using Tusk.Kv;
 using Tusk.Sql.Catalog;
@@ -27,39 +28,63 @@ internal sealed class KeyBounds
         return string.Join(" AND ", parts);
     }
 
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_begin;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_end;
+
     /// <summary>The key range [begin, end) for the current parameter values, or null when no key can match.</summary>
     public (byte[] Begin, byte[] End)? Range(ExecContext ctx, int tableId, int indexId, SqlType[] keyTypes)
     {
-        var values = new object?[Equal.Length + 1];
+        // The buffers are only written after every bound value was evaluated, so no other range can be built meanwhile.
+        var begin = t_begin ??= new ArrayBufferWriter<byte>(128);
+        var end = t_end ??= new ArrayBufferWriter<byte>(128);
+        if (!TryWriteRange(ctx, [], tableId, indexId, keyTypes, new object?[Equal.Length + 1], begin, end)) return null;
+        return (begin.WrittenSpan.ToArray(), end.WrittenSpan.ToArray());
+    }
+
+    /// <summary>
+    /// Writes the key range [begin, end) into the buffers (reset first), the bound values read from
+    /// <paramref name="row"/> (an index nested loop's outer row; constants and parameters ignore it); false when no
+    /// key can match. <paramref name="values"/> is scratch space of at least <see cref="Equal"/>.Length + 1 elements.
+    /// The range with only equalities is the tuple prefix and its extensions: end = begin + 0xFF.
+    /// </summary>
+    public bool TryWriteRange(ExecContext ctx, object?[] row, int tableId, int indexId, SqlType[] keyTypes, object?[] values,
+        ArrayBufferWriter<byte> begin, ArrayBufferWriter<byte> end)
+    {
         for (var i = 0; i < Equal.Length; i++)
         {
-            var v = Convert(Equal[i].Eval(ctx, []), Equal[i].Type, keyTypes[i], out var exact);
-            if (v is null || !exact) return null;   // = NULL matches nothing; 1.5 never equals an integer key
+            var v = Convert(Equal[i].Eval(ctx, row), Equal[i].Type, keyTypes[i], out var exact);
+            if (v is null || !exact) return false;   // = NULL matches nothing; 1.5 never equals an integer key
             values[i] = v;
         }
-        var prefix = RowCodec.Key(tableId, indexId, values.AsSpan(0, Equal.Length), keyTypes);
-        byte[] begin = prefix, end = RowCodec.TupleEnd(prefix);
-        if (Lower is { } lo && lo.Value.Eval(ctx, []) is { } lv)
+        object? lower = null, upper = null;
+        var lowerExact = true;
+        if (Lower is { } lo && lo.Value.Eval(ctx, row) is { } lv) lower = Convert(lv, lo.Value.Type, keyTypes[Equal.Length], out lowerExact);
+        if (Upper is { } hi && hi.Value.Eval(ctx, row) is { } uv) upper = Convert(uv, hi.Value.Type, keyTypes[Equal.Length], out _);
+
+        begin.ResetWrittenCount();
+        end.ResetWrittenCount();
+        RowCodec.WriteKey(begin, tableId, indexId, values.AsSpan(0, Equal.Length), keyTypes);
+        end.Write(begin.WrittenSpan);
+        if (lower is not null)
         {
-            var v = Convert(lv, lo.Value.Type, keyTypes[Equal.Length], out var exact);
-            if (v is not null)
-            {
-                values[Equal.Length] = v;
-                var key = RowCodec.Key(tableId, indexId, values, keyTypes);
-                begin = lo.Inclusive || !exact ? key : RowCodec.TupleEnd(key);
-            }
+            var w = new TupleWriter(begin);
+            RowCodec.AppendKeyValue(ref w, lower, keyTypes[Equal.Length]);
+            if (!Lower!.Value.Inclusive && lowerExact) AppendTupleEnd(begin);
         }
-        if (Upper is { } hi && hi.Value.Eval(ctx, []) is { } uv)
+        if (upper is not null)
         {
-            var v = Convert(uv, hi.Value.Type, keyTypes[Equal.Length], out _);
-            if (v is not null)
-            {
-                values[Equal.Length] = v;
-                var key = RowCodec.Key(tableId, indexId, values, keyTypes);
-                end = RowCodec.TupleEnd(key);   // inclusive of the bound; the filter drops it when exclusive
-            }
+            var w = new TupleWriter(end);
+            RowCodec.AppendKeyValue(ref w, upper, keyTypes[Equal.Length]);   // inclusive of the bound; the filter drops it when exclusive
         }
-        return TupleEncoding.CompareBytes(begin, end) < 0 ? (begin, end) : null;
+        AppendTupleEnd(end);
+        return TupleEncoding.CompareBytes(begin.WrittenSpan, end.WrittenSpan) < 0;
+    }
+
+    /// <summary>Turns a packed tuple into the smallest key after it and all its extensions (<see cref="TupleEncoding.TupleRange"/>).</summary>
+    private static void AppendTupleEnd(ArrayBufferWriter<byte> key)
+    {
+        key.GetSpan(1)[0] = 0xFF;
+        key.Advance(1);
     }
 
     /// <summary>Converts a bound to the key column's type; null when it cannot be represented (then no bound is used).</summary>
@@ -73,8 +98,9 @@ internal sealed class KeyBounds
             if (v is not null && Values.IsNumber(value) && Values.IsNumber(v) && Values.Compare(v, value) != 0) exact = false;
             return v;
         }
-        catch (SqlException)
+        catch (Exception e) when (e is SqlException or SqlDataException)
         {
+            // Not representable in the key's type (too long, out of range): no key equals it.
             exact = false;
             return null;
         }
@@ -112,6 +138,15 @@ internal sealed class TableScanNode : PlanNode
 
     public override IReadOnlyList<PlanColumn> Columns => _columns;
 
+    /// <summary>The primary key's column types, in key order.</summary>
+    public SqlType[] KeyTypes => _keyTypes;
+
+    /// <summary>The name EXPLAIN shows for the primary index.</summary>
+    public string PrimaryIndexName => Table.PrimaryKeyName ?? Table.Name + "_rowid";
+
+    /// <summary>The relation as EXPLAIN names it: the table, then the alias when it differs.</summary>
+    public string DisplayName => Table.Name + (Alias != Table.Name ? " " + Alias : "");
+
     public bool IsPointLookup => Bounds.Equal.Length == _keyOrdinals.Length && Bounds.Lower is null && Bounds.Upper is null;
 
 
@@ -142,7 +177,7 @@ internal sealed class TableScanNode : PlanNode
         }
     }
 
-    public object?[] Decode(byte[] key, byte[] value)
+    public object?[] Decode(ReadOnlySpan<byte> key, byte[] value)
     {
         var row = new object?[_columns.Length];
         RowCodec.DecodeKey(key, _keyOrdinals, _keyTypes, row);
@@ -163,13 +198,13 @@ internal sealed class TableScanNode : PlanNode
 
     public override void Explain(ExplainWriter w)
     {
-        var name = Table.Name + (Alias != Table.Name ? " " + Alias : "");
+        var name = DisplayName;
         if (Bounds.IsEmpty)
         {
             w.Node($"Seq Scan on {name}", Filter is null ? null : () => w.Detail("Filter: " + Filter));
             return;
         }
-        w.Node($"Index Scan using {Table.PrimaryKeyName ?? Table.Name + "_rowid"} on {name}", () =>
+        w.Node($"Index Scan using {PrimaryIndexName} on {name}", () =>
         {
             w.Detail("Index Cond: " + Bounds.Describe(_keyOrdinals.Select(o => Table.Columns[o].Name).ToList()));
             if (Filter is not null) w.Detail("Filter: " + Filter);

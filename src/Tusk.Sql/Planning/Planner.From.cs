@@ -1,3 +1,4 @@
+using System.Numerics;
 using Tusk.Sql.Catalog;
 using Tusk.Sql.Execution;
 using Tusk.Sql.Parser;
@@ -7,26 +8,63 @@ namespace Tusk.Sql.Planning;
 
 internal sealed partial class Planner
 {
-    /// <summary>One FROM relation before joining: a base table (scanned once predicates are known) or a planned node.</summary>
+    /// <summary>
+    /// One FROM relation before joining. A base table (<see cref="Table"/>) is planned once the predicates pushed onto
+    /// it are known: a scan, or the inner side of an index nested loop. A planned source (<see cref="Source"/>: a
+    /// subquery, CTE, view or function) gets them as a filter. A deferred relation (<see cref="Build"/>: an outer join,
+    /// or inner joins nested in one) plans itself with them.
+    /// </summary>
     private sealed class Relation
     {
         public TableDescriptor? Table { get; init; }
         public string Alias { get; init; } = "";
-        public PlanNode? Plan { get; set; }
+        public PlanNode? Source { get; init; }
+        public Func<List<BExpr>, Access>? Build { get; init; }
         public required List<ScopeColumn> Columns { get; init; }
+
+        /// <summary>Where the relation's columns start in the row of its join group (FROM order).</summary>
         public int Offset { get; set; }
-        public List<BExpr> Pushed { get; } = [];
 
         public int Width => Columns.Count;
     }
 
-    /// <summary>Plans FROM and WHERE together: predicates on one relation go into its scan (and its key bounds).</summary>
+    /// <summary>A planned relation or join: the plan, its estimated output rows and its estimated cost (<see cref="CostModel"/>).</summary>
+    private sealed record Access(PlanNode Plan, double Rows, double Cost);
+
+    /// <summary>
+    /// Relations joined by inner joins (a FROM list with its inner JOINs flattened, or inner joins nested in an outer
+    /// join) with the bound WHERE and ON conjuncts over the group's row: the relations' columns in FROM order.
+    /// </summary>
+    private sealed class JoinGroup
+    {
+        public required List<Relation> Relations { get; init; }
+        public required Scope Scope { get; init; }
+        public required List<BExpr> Conjuncts { get; init; }
+    }
+
+    /// <summary>The most relations one join group may have (conjuncts record the relations they read as a 64-bit mask).</summary>
+    private const int JoinGroupRelationsMax = 64;
+
+    /// <summary>
+    /// Plans FROM and WHERE together: predicates on one relation go into its scan (and its key bounds), the inner
+    /// joins are ordered by estimated cost (<see cref="PlanJoins"/>), and the output row is in FROM order.
+    /// </summary>
     public (PlanNode Plan, Scope Scope) PlanFromWhere(FromItem[] from, Expr? where, Scope? outer)
+    {
+        var group = BindJoinGroup(from, where, outer);
+        return (PlanJoinGroup(group, []).Plan, group.Scope);
+    }
+
+    private JoinGroup BindJoinGroup(FromItem[] from, Expr? where, Scope? outer)
     {
         var relations = new List<Relation>();
         var conditions = new List<Expr>();
         foreach (var item in from) Flatten(item, outer, relations, conditions);
         if (where is not null) conditions.Add(where);
+        if (relations.Count > JoinGroupRelationsMax)
+        {
+            throw new SqlException("54001", $"too many relations joined at one level ({relations.Count}, at most {JoinGroupRelationsMax})");
+        }
 
         var columns = new List<ScopeColumn>();
         var offset = 0;
@@ -52,68 +90,56 @@ internal sealed partial class Planner
             var bound = Coerce(BindExpr(cond, scope), SqlType.Bool, false, cond.Position);
             SplitAnd(bound, conjuncts);
         }
+        return new JoinGroup { Relations = relations, Scope = scope, Conjuncts = conjuncts };
+    }
 
-        // Classify conjuncts by the relations they read.
-        var remaining = new List<(BExpr Expr, int First, int Last)>();
-        foreach (var c in conjuncts)
+    /// <summary>
+    /// Plans a join group with <paramref name="pushedOnto"/> (conjuncts over the group's row from an enclosing outer
+    /// join's WHERE) added to its own. A conjunct reading one relation is pushed onto it; one reading several joins
+    /// them; one with a subquery (when there are several relations), or reading none, filters the joined rows.
+    /// </summary>
+    private Access PlanJoinGroup(JoinGroup group, List<BExpr> pushedOnto)
+    {
+        var relations = group.Relations;
+        var pushed = relations.Select(_ => new List<BExpr>()).ToArray();
+        var joinConjuncts = new List<JoinConjunct>();
+        var final = new List<BExpr>();
+        foreach (var c in group.Conjuncts.Concat(pushedOnto))
         {
-            var (first, last, hasSubquery) = Span(c, relations);
-            if (hasSubquery && relations.Count > 1) { remaining.Add((c, 0, relations.Count - 1)); continue; }
-            if (first < 0) { remaining.Add((c, 0, 0)); continue; }   // constant or outer-only: filter at the first relation
-            if (first == last && relations[first].Table is not null)
+            var (mask, hasSubquery) = Mask(c, relations);
+            if (hasSubquery && relations.Count > 1 || mask == 0)
             {
-                relations[first].Pushed.Add(Shift(c, -relations[first].Offset));
+                final.Add(c);   // constant, outer-only, or a subquery that must see the whole row
                 continue;
             }
-            remaining.Add((c, first, last));
-        }
-
-        foreach (var r in relations)
-        {
-            if (r.Table is not null) r.Plan = PlanScan(r.Table, r.Alias, r.Pushed);
-        }
-
-        // Left-deep joins in FROM order: equality conditions between the joined prefix and the next relation become hash keys.
-        var plan = relations[0].Plan!;
-        var planColumns = relations[0].Plan!.Columns.ToList();
-        for (var k = 1; k < relations.Count; k++)
-        {
-            var right = relations[k];
-            var leftKeys = new List<BExpr>();
-            var rightKeys = new List<BExpr>();
-            var residual = new List<BExpr>();
-            for (var i = 0; i < remaining.Count; i++)
+            if (BitOperations.PopCount(mask) == 1)
             {
-                var (e, first, last) = remaining[i];
-                if (last != k) continue;
-                remaining.RemoveAt(i--);
-                if (first < k && e is CompareExpr { Op: "=" } eq && !HasSubquery(e))
-                {
-                    var (lf, ll, _) = Span(eq.Left, relations);
-                    var (rf, rl, _) = Span(eq.Right, relations);
-                    if (ll < k && lf >= 0 && rf == k && rl == k)
-                    {
-                        leftKeys.Add(eq.Left);
-                        rightKeys.Add(Shift(eq.Right, -right.Offset));
-                        continue;
-                    }
-                    if (rl < k && rf >= 0 && lf == k && ll == k)
-                    {
-                        leftKeys.Add(eq.Right);
-                        rightKeys.Add(Shift(eq.Left, -right.Offset));
-                        continue;
-                    }
-                }
-                residual.Add(e);
+                var i = BitOperations.TrailingZeroCount(mask);
+                pushed[i].Add(Shift(c, -relations[i].Offset));
+                continue;
             }
-            planColumns.AddRange(right.Plan!.Columns);
-            var cols = planColumns.ToArray();
-            var residualExpr = AndAll(residual);
-            plan = new JoinNode(JoinKind.Inner, plan, right.Plan!, [.. leftKeys], [.. rightKeys], residualExpr, cols);
+            joinConjuncts.Add(NewJoinConjunct(c, mask, relations));
         }
-        var rest = AndAll(remaining.Select(r => r.Expr).ToList());
-        if (rest is not null) plan = new FilterNode(plan, rest);
-        return (plan, scope);
+        var access = new Access[relations.Count];
+        for (var i = 0; i < relations.Count; i++) access[i] = PlanRelationAccess(relations[i], pushed[i]);
+        var result = relations.Count == 1 ? access[0] : PlanJoins(relations, access, pushed, joinConjuncts);
+        if (final.Count == 0) return result;
+        return new Access(new FilterNode(result.Plan, AndAll(final)!), Math.Max(1, result.Rows * CostModel.Selectivity(final)), result.Cost);
+    }
+
+    /// <summary>A relation planned on its own with the conjuncts pushed onto it (over its own columns).</summary>
+    private Access PlanRelationAccess(Relation r, List<BExpr> pushed)
+    {
+        if (r.Table is not null)
+        {
+            var scan = PlanScan(r.Table, r.Alias, pushed);
+            return new Access(scan, EstimateScanRows(r.Table, pushed), ScanCost(scan));
+        }
+        if (r.Build is not null) return r.Build(pushed);
+        var source = r.Source!;
+        var rows = EstimateSourceRows(source);
+        if (pushed.Count == 0) return new Access(source, rows, rows * CostModel.RowCost);
+        return new Access(new FilterNode(source, AndAll(pushed)!), Math.Max(1, rows * CostModel.Selectivity(pushed)), rows * CostModel.RowCost);
     }
 
     private static void CheckDuplicateAliases(List<Relation> relations)
@@ -156,20 +182,19 @@ internal sealed partial class Planner
         return found;
     }
 
-    /// <summary>The first and last relation an expression reads (-1 when none), and whether it contains a subquery.</summary>
-    private static (int First, int Last, bool HasSubquery) Span(BExpr e, List<Relation> relations)
+    /// <summary>The relations an expression reads (bit i = relation i) and whether it contains a subquery.</summary>
+    private static (ulong Mask, bool HasSubquery) Mask(BExpr e, List<Relation> relations)
     {
-        int first = -1, last = -1;
+        var mask = 0UL;
         var sub = false;
         e.Walk(x =>
         {
             if (x is SubqueryExpr) sub = true;
             if (x is not ColumnExpr c) return;
             var r = relations.FindLastIndex(rel => rel.Offset <= c.Index);
-            if (first < 0 || r < first) first = r;
-            if (r > last) last = r;
+            mask |= 1UL << r;
         });
-        return (first, last, sub);
+        return (mask, sub);
     }
 
     /// <summary>Moves column references by <paramref name="delta"/> (from the combined row to one relation's row).</summary>
@@ -178,8 +203,9 @@ internal sealed partial class Planner
     /// <summary>Turns a FROM item into relations: comma lists and inner joins flatten (their ON joins the WHERE); outer joins stay whole.</summary>
     private void Flatten(FromItem item, Scope? outer, List<Relation> relations, List<Expr> conditions)
     {
-        if (item is Join { Kind: JoinKind.Inner or JoinKind.Cross, Natural: false, Using.Length: 0 } j)
+        if (IsFlatInnerJoin(item))
         {
+            var j = (Join)item;
             Flatten(j.Left, outer, relations, conditions);
             Flatten(j.Right, outer, relations, conditions);
             if (j.On is not null) conditions.Add(j.On);
@@ -187,6 +213,8 @@ internal sealed partial class Planner
         }
         relations.Add(PlanRelation(item, outer));
     }
+
+    private static bool IsFlatInnerJoin(FromItem item) => item is Join { Kind: JoinKind.Inner or JoinKind.Cross, Natural: false, Using.Length: 0 };
 
     private Relation PlanRelation(FromItem item, Scope? outer)
     {
@@ -238,6 +266,12 @@ internal sealed partial class Planner
             }
             case FunctionRef f:
                 return PlanFunctionRelation(f, outer);
+            case Join j when IsFlatInnerJoin(j):
+            {
+                // Inner joins under an outer join: a join group of their own, planned (and ordered) with what is pushed onto it.
+                var group = BindJoinGroup([j], null, outer);
+                return new Relation { Columns = group.Scope.Columns, Build = pushed => PlanJoinGroup(group, pushed) };
+            }
             case Join j:
                 return PlanOuterJoin(j, outer);
             default:
@@ -247,15 +281,19 @@ internal sealed partial class Planner
 
     private static Relation NodeRelation(PlanNode plan, PlanColumn[] columns, string alias) => new()
     {
-        Plan = columns.Select(c => c.Name).SequenceEqual(plan.Columns.Select(c => c.Name)) ? plan : new AliasNode(plan, columns),
+        Source = columns.Select(c => c.Name).SequenceEqual(plan.Columns.Select(c => c.Name)) ? plan : new AliasNode(plan, columns),
         Alias = alias,
         Columns = columns.Select((c, i) => new ScopeColumn { Table = alias, Name = c.Name, Type = c.Type, Index = i, TableOid = c.TableOid, AttNum = c.AttNum }).ToList(),
     };
 
+    /// <summary>
+    /// An outer join (or an inner one with USING or NATURAL): ON and USING are bound now, over the left columns then
+    /// the right ones; the sides are planned when the conjuncts pushed onto the join are known (<see cref="PlanOuterJoinAccess"/>).
+    /// </summary>
     private Relation PlanOuterJoin(Join j, Scope? outer)
     {
-        var left = PlanJoinSide(j.Left, outer);
-        var right = PlanJoinSide(j.Right, outer);
+        var left = PlanRelation(j.Left, outer);
+        var right = PlanRelation(j.Right, outer);
         var columns = new List<ScopeColumn>();
         columns.AddRange(left.Columns);
         var usingNames = j.Natural
@@ -278,24 +316,8 @@ internal sealed partial class Planner
             var r = right.Columns.FirstOrDefault(c => c.Name == name && !c.Hidden) ?? throw new SqlException("42703", $"column \"{name}\" specified in USING clause does not exist in right table");
             conjuncts.Add(BindOperator("=", new ColumnExpr(l.Index, l.Type, name), new ColumnExpr(r.Index + left.Width, r.Type, name), 0));
         }
-        var leftKeys = new List<BExpr>();
-        var rightKeys = new List<BExpr>();
-        var residual = new List<BExpr>();
-        foreach (var c in conjuncts)
-        {
-            if (c is CompareExpr { Op: "=" } eq && !HasSubquery(c))
-            {
-                var ls = Side(eq.Left, left.Width);
-                var rs = Side(eq.Right, left.Width);
-                if (ls == 1 && rs == 2) { leftKeys.Add(eq.Left); rightKeys.Add(Shift(eq.Right, -left.Width)); continue; }
-                if (ls == 2 && rs == 1) { leftKeys.Add(eq.Right); rightKeys.Add(Shift(eq.Left, -left.Width)); continue; }
-            }
-            residual.Add(c);
-        }
-        var cols = left.Plan!.Columns.Concat(right.Plan!.Columns).ToArray();
         var kind = j.Kind == JoinKind.Cross ? JoinKind.Inner : j.Kind;
-        PlanNode plan = new JoinNode(kind, left.Plan!, right.Plan!, [.. leftKeys], [.. rightKeys], AndAll(residual), cols);
-        return new Relation { Plan = plan, Columns = columns };
+        return new Relation { Columns = columns, Build = pushed => PlanOuterJoinAccess(kind, left, right, conjuncts, pushed) };
     }
 
     /// <summary>1 if the expression reads only the left side, 2 only the right, 0 neither or both.</summary>
@@ -313,13 +335,6 @@ internal sealed partial class Planner
         });
         if (sub) return 0;
         return l && !r ? 1 : r && !l ? 2 : 0;
-    }
-
-    private Relation PlanJoinSide(FromItem item, Scope? outer)
-    {
-        var r = PlanRelation(item, outer);
-        if (r.Table is not null) r.Plan = PlanScan(r.Table, r.Alias, []);
-        return r;
     }
 
     private Relation PlanFunctionRelation(FunctionRef f, Scope? outer)

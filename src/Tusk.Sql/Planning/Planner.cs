@@ -25,6 +25,9 @@ internal sealed partial class Planner
 
     public Catalog.Catalog Catalog { get; }
 
+    /// <summary>Join planning settings of the session (enable_nestloop, enable_hashjoin, join_collapse_limit).</summary>
+    public PlannerOptions Options { get; init; } = PlannerOptions.Default;
+
     public IVirtualCatalog? VirtualCatalog { get; }
 
     /// <summary>$1.. types as declared or inferred; Unknown where nothing decided (sent as text).</summary>
