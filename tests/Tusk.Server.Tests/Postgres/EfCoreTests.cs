@@ -210,6 +210,16 @@ public sealed class EfCoreTests(ITestOutputHelper output)
         // Contains over a local list (= ANY of an array parameter).
         var wanted = new[] { "Ada", "Linus" };
         Assert.Equal(2, await db.Customers.CountAsync(c => wanted.Contains(c.Name)));
+
+        // Nullable columns in projections and ordering (NULLS FIRST/LAST), and a conditional.
+        var shipped = await db.Orders.OrderBy(o => o.ShippedAt).ThenBy(o => o.Id).Select(o => new { o.Id, o.ShippedAt, Late = o.ShippedAt == null ? "open" : "done" }).ToListAsync();
+        Assert.Equal(["done", "done", "open", "open"], shipped.Select(s => s.Late));
+
+        // Bulk updates and deletes without loading entities.
+        Assert.Equal(2, await db.Customers.Where(c => c.Note == null).ExecuteUpdateAsync(u => u.SetProperty(c => c.Note, c => "no note for " + c.Name)));
+        Assert.Equal("no note for Linus", await db.Customers.Where(c => c.Name == "Linus").Select(c => c.Note).SingleAsync());
+        Assert.Equal(1, await db.OrderLines.Where(l => l.Product == "scone").ExecuteDeleteAsync());
+        Assert.Equal(3, await db.OrderLines.CountAsync());
     }
 
     private static async Task Seed(ShopContext db)
