@@ -7,7 +7,8 @@ namespace Tusk.Sql.Execution;
 /// <summary>
 /// Writes rows of one table in the statement's transaction, keeping every index and constraint: NOT NULL (23502),
 /// CHECK (23514), PRIMARY KEY and UNIQUE (23505, found with a point read of the key, so SERIALIZABLE sees
-/// concurrent inserts of the same key as a conflict).
+/// concurrent inserts of the same key as a conflict), and FOREIGN KEY through <see cref="Keys"/> (23503, and the
+/// referential actions) after each row is written.
 /// </summary>
 internal sealed class TableWriter
 {
@@ -31,6 +32,9 @@ internal sealed class TableWriter
     private readonly bool _hiddenKey;
 
     public TableDescriptor Table => _table;
+
+    /// <summary>Foreign keys to enforce after each write; null when none involve the table (or for internal rewrites).</summary>
+    public ForeignKeys? Keys { get; init; }
 
     public byte[] PrimaryKey(object?[] row)
     {
@@ -111,6 +115,7 @@ internal sealed class TableWriter
             var (key, value, _) = IndexEntries.Entry(_table, index, row);
             ctx.Tx.Put(key, value);
         }
+        Keys?.Inserted(ctx, _table, row);
     }
 
     /// <summary>Inserts with full checking; throws 23505 on a duplicate.</summary>
@@ -140,6 +145,7 @@ internal sealed class TableWriter
         }
         if (keyChanged) ctx.Tx.Delete(oldKey);
         ctx.Tx.Put(newKey, RowCodec.EncodeValue(_table, newRow, _isKey));
+        Keys?.Updated(ctx, _table, oldRow, newRow);
     }
 
     public void Delete(ExecContext ctx, object?[] row)
@@ -149,6 +155,7 @@ internal sealed class TableWriter
         {
             ctx.Tx.Delete(IndexEntries.Entry(_table, index, row).Key);
         }
+        Keys?.Deleted(ctx, _table, row);
     }
 
     private string FormatRow(object?[] row)
