@@ -121,7 +121,10 @@ internal sealed class ForeignKeys
         var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));
         var text = string.Join(", ", link.ChildOrdinals.Select(o => TextFormat.Format(row[o]!, link.Child.Columns[o].Type)));
         throw new SqlException("23503", $"insert or update on table \"{link.Child.Name}\" violates foreign key constraint \"{link.Key.Name}\"",
-            detail: $"Key ({names})=({text}) is not present in table \"{link.Parent.Name}\".");
+            detail: $"Key ({names})=({text}) is not present in table \"{link.Parent.Name}\".")
+        {
+            SchemaName = link.Child.Schema, TableName = link.Child.Name, ConstraintName = link.Key.Name,
+        };
     }
 
     /// <summary>The referenced row <paramref name="oldRow"/> was deleted (<paramref name="newRow"/> null) or re-keyed: apply <paramref name="action"/>.</summary>
@@ -175,7 +178,10 @@ internal sealed class ForeignKeys
         var text = string.Join(", ", link.ParentOrdinals.Select(o => TextFormat.Format(oldRow[o]!, link.Parent.Columns[o].Type)));
         return new SqlException("23503",
             $"update or delete on table \"{link.Parent.Name}\" violates foreign key constraint \"{link.Key.Name}\" on table \"{link.Child.Name}\"",
-            detail: $"Key ({names})=({text}) is still referenced from table \"{link.Child.Name}\".");
+            detail: $"Key ({names})=({text}) is still referenced from table \"{link.Child.Name}\".")
+        {
+            SchemaName = link.Child.Schema, TableName = link.Child.Name, ConstraintName = link.Key.Name,
+        };
     }
 
     private (TableWriter Writer, BExpr?[] Defaults) WriterFor(TableDescriptor table)

@@ -52,7 +52,7 @@ internal sealed class TableWriter
             if (row[i] is null && c.NotNull)
             {
                 throw new SqlException("23502", $"null value in column \"{c.Name}\" of relation \"{_table.Name}\" violates not-null constraint",
-                    detail: $"Failing row contains {FormatRow(row)}.");
+                    detail: $"Failing row contains {FormatRow(row)}.") { SchemaName = _table.Schema, TableName = _table.Name, ColumnName = c.Name };
             }
         }
         foreach (var (name, check) in _checks)
@@ -60,7 +60,7 @@ internal sealed class TableWriter
             if (check.Eval(ctx, row) is false)
             {
                 throw new SqlException("23514", $"new row for relation \"{_table.Name}\" violates check constraint \"{name}\"",
-                    detail: $"Failing row contains {FormatRow(row)}.");
+                    detail: $"Failing row contains {FormatRow(row)}.") { SchemaName = _table.Schema, TableName = _table.Name, ConstraintName = name };
             }
         }
     }
@@ -103,7 +103,10 @@ internal sealed class TableWriter
         var ordinals = index is null ? _pkOrdinals : index.ColumnIds.Select(_table.ColumnIndex).ToArray();
         var names = string.Join(", ", ordinals.Select(o => _table.Columns[o].Name));
         var values = string.Join(", ", ordinals.Select(o => row[o] is null ? "null" : TextFormat.Format(row[o]!, _table.Columns[o].Type)));
-        return new SqlException("23505", $"duplicate key value violates unique constraint \"{constraint}\"", detail: $"Key ({names})=({values}) already exists.");
+        return new SqlException("23505", $"duplicate key value violates unique constraint \"{constraint}\"", detail: $"Key ({names})=({values}) already exists.")
+        {
+            SchemaName = _table.Schema, TableName = _table.Name, ConstraintName = constraint,
+        };
     }
 
     /// <summary>Inserts a validated row that <see cref="FindConflict"/> found no conflict for.</summary>

@@ -110,16 +110,38 @@ public sealed class EfCoreTests(ITestOutputHelper output)
             // A unique index violation surfaces as PostgreSQL's 23505.
             context.Customers.Add(new Customer { Name = "Impostor", Email = "ada@example.com", CreatedAt = Epoch });
             var duplicate = await Assert.ThrowsAsync<DbUpdateException>(() => context.SaveChangesAsync());
-            Assert.Equal("23505", Assert.IsType<PostgresException>(duplicate.InnerException).SqlState);
+            var unique = Assert.IsType<PostgresException>(duplicate.InnerException);
+            Assert.Equal(("23505", "IX_Customers_Email", "Customers"), (unique.SqlState, unique.ConstraintName, unique.TableName));
         }
 
         await using (var context = Context(server))
         {
-            // Deleting the customer deletes its orders and their lines (ON DELETE CASCADE, loaded or not).
+            // The database enforces the foreign key: an order for a customer that does not exist is 23503.
+            context.Orders.Add(new Order { CustomerId = 999, PlacedAt = Epoch, Total = 1m });
+            var orphan = await Assert.ThrowsAsync<DbUpdateException>(() => context.SaveChangesAsync());
+            var error = Assert.IsType<PostgresException>(orphan.InnerException);
+            Assert.Equal(("23503", "FK_Orders_Customers_CustomerId"), (error.SqlState, error.ConstraintName));
+        }
+
+        await using (var context = Context(server))
+        {
+            var bob = await context.Customers.SingleAsync(c => c.Name == "Bob");
+            var order = new Order { CustomerId = bob.Id, PlacedAt = Epoch, Total = 3m };
+            order.Lines.Add(new OrderLine { Product = "jam", Quantity = 1, UnitPrice = 3m });
+            context.Orders.Add(order);
+            await context.SaveChangesAsync();
+        }
+
+        await using (var context = Context(server))
+        {
+            // Deleting a customer whose orders were not loaded: the database's ON DELETE CASCADE removes the orders
+            // and, through the next foreign key, their lines.
             var bob = await context.Customers.SingleAsync(c => c.Name == "Bob");
             context.Customers.Remove(bob);
             await context.SaveChangesAsync();
             Assert.Equal(["Ada"], await context.Customers.Select(c => c.Name).ToListAsync());
+            Assert.Equal([orderId], await context.Orders.Select(o => o.Id).ToListAsync());
+            Assert.Equal(["cake"], await context.OrderLines.Select(l => l.Product).ToListAsync());
         }
     }
 

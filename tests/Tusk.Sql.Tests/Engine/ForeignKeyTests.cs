@@ -165,4 +165,19 @@ public sealed class ForeignKeyTests : IDisposable
         Assert.Equal("40001", failed.SqlState);
         Assert.Equal("2", _db.Query("SELECT customer_id FROM orders WHERE id = 20"));
     }
+
+    [Fact]
+    public void TheCatalogShowsForeignKeys()
+    {
+        Shop("ON DELETE CASCADE");
+        Assert.Equal("orders_customer_id_fkey|f|customers|a|c|{2}|{1}", _db.Query(
+            "SELECT conname, contype, confrelid::regclass, confupdtype, confdeltype, conkey, confkey FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'f'"));
+        Assert.Equal("FOREIGN KEY (customer_id) REFERENCES customers(id) ON DELETE CASCADE", _db.Query(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'orders_customer_id_fkey'"));
+        Assert.Equal("FOREIGN KEY|customer_id|1", _db.Query("""
+            SELECT tc.constraint_type, k.column_name, k.position_in_unique_constraint
+            FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name
+            WHERE tc.table_name = 'orders' AND tc.constraint_type = 'FOREIGN KEY'
+            """));
+    }
 }
