@@ -106,13 +106,15 @@ public sealed class PgBackendWriter(IBufferWriter<byte> output)
 
     /// <summary>
     /// ErrorResponse: severity, SQLSTATE and message, and optionally detail, hint and position (1-based character
-    /// index into the query, as psql prints it under the statement).
+    /// index into the query, as psql prints it under the statement), and the object a constraint error is about
+    /// (schema, table, column, constraint names: the 's', 't', 'c', 'n' fields that clients map to exceptions).
     /// </summary>
-    public void ErrorResponse(string sqlState, string message, string severity = "ERROR", string? detail = null, string? hint = null, int position = 0) =>
-        Message('E', () => Notice(severity, sqlState, message, detail, hint, position));
+    public void ErrorResponse(string sqlState, string message, string severity = "ERROR", string? detail = null, string? hint = null, int position = 0,
+        PgErrorObject objectNames = default) =>
+        Message('E', () => Notice(severity, sqlState, message, detail, hint, position, objectNames));
 
     public void NoticeResponse(string sqlState, string message, string severity = "NOTICE", string? detail = null, string? hint = null) =>
-        Message('N', () => Notice(severity, sqlState, message, detail, hint, 0));
+        Message('N', () => Notice(severity, sqlState, message, detail, hint, 0, default));
 
     /// <summary>The one-byte answer to an SSLRequest or GSSENCRequest ('S' accept, 'N' refuse); not a framed message.</summary>
     public void SslResponse(bool accept)
@@ -143,7 +145,7 @@ public sealed class PgBackendWriter(IBufferWriter<byte> output)
 
     public void CopyDone() => Message('c', () => { });
 
-    private void Notice(string severity, string sqlState, string message, string? detail, string? hint, int position)
+    private void Notice(string severity, string sqlState, string message, string? detail, string? hint, int position, PgErrorObject objectNames)
     {
         Field('S', severity);
         Field('V', severity);  // the non-localized severity
@@ -152,6 +154,10 @@ public sealed class PgBackendWriter(IBufferWriter<byte> output)
         if (detail is not null) Field('D', detail);
         if (hint is not null) Field('H', hint);
         if (position > 0) Field('P', position.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (objectNames.Schema is not null) Field('s', objectNames.Schema);
+        if (objectNames.Table is not null) Field('t', objectNames.Table);
+        if (objectNames.Column is not null) Field('c', objectNames.Column);
+        if (objectNames.Constraint is not null) Field('n', objectNames.Constraint);
         Byte(0);
     }
 
@@ -201,3 +207,6 @@ public sealed class PgBackendWriter(IBufferWriter<byte> output)
         _body.Advance(n + 1);
     }
 }
+
+/// <summary>The names an error is about (ErrorResponse fields 's', 't', 'c', 'n'); each null when not applicable.</summary>
+public readonly record struct PgErrorObject(string? Schema = null, string? Table = null, string? Column = null, string? Constraint = null);

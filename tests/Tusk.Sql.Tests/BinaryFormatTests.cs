@@ -141,4 +141,19 @@ public sealed class BinaryFormatTests
         Assert.Equal("22008", Assert.Throws<SqlDataException>(() => BinaryFormat.Decode(Convert.FromHexString("7FFFFFFFFFFFFFFF"), SqlType.Timestamp)).SqlState);
         Assert.Equal("22021", Assert.Throws<SqlDataException>(() => BinaryFormat.Decode(Convert.FromHexString("C328"), SqlType.Text)).SqlState);
     }
+
+    [Fact]
+    public void ArraysDecodeToTheirTextForm()
+    {
+        // int4[] {1,NULL,-2}: ndim 1, has nulls, element OID 23, length 3, lower bound 1, then the elements.
+        var ints = "00000001" + "00000001" + "00000017" + "00000003" + "00000001" + "00000004" + "00000001" + "FFFFFFFF" + "00000004" + "FFFFFFFE";
+        Assert.Equal("{1,NULL,-2}", BinaryFormat.DecodeArray(Convert.FromHexString(ints), SqlType.Int4));
+        // text[] {"a b",""}: elements needing quotes are quoted.
+        var texts = "00000001" + "00000000" + "00000019" + "00000002" + "00000001" + "00000003" + "612062" + "00000000";
+        Assert.Equal("{\"a b\",\"\"}", BinaryFormat.DecodeArray(Convert.FromHexString(texts), SqlType.Text));
+        Assert.Equal("{}", BinaryFormat.DecodeArray(Convert.FromHexString("00000000" + "00000000" + "00000017"), SqlType.Int4));
+        Assert.Equal("22P03", Assert.Throws<SqlDataException>(() => BinaryFormat.DecodeArray(Convert.FromHexString(ints[..^2]), SqlType.Int4)).SqlState);
+        var matrix = "00000002" + "00000000" + "00000017" + "00000001" + "00000001" + "00000001" + "00000001" + "00000004" + "00000001";
+        Assert.Equal("0A000", Assert.Throws<SqlDataException>(() => BinaryFormat.DecodeArray(Convert.FromHexString(matrix), SqlType.Int4)).SqlState);
+    }
 }

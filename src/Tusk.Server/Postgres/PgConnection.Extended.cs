@@ -103,7 +103,7 @@ internal sealed partial class PgConnection
         {
             var bytes = bind.Parameters[i];
             if (bytes is null) continue;
-            parameters[i] = DecodeParameter(bytes, types[i], FormatOf(bind.ParameterFormats, i), i);
+            parameters[i] = DecodeParameter(bytes, types[i], query.ArrayElementType(i), FormatOf(bind.ParameterFormats, i), i);
         }
         _portals[bind.Portal] = new Portal(query, parameters, bind.ResultFormats);
         _writer.BindComplete();
@@ -117,12 +117,15 @@ internal sealed partial class PgConnection
         }
     }
 
-    /// <summary>A Bind parameter: text through <see cref="TextFormat.Parse"/>, binary through <see cref="BinaryFormat.Decode"/>; unknown types stay text.</summary>
-    private static object DecodeParameter(byte[] bytes, SqlType type, short format, int index)
+    /// <summary>
+    /// A Bind parameter: text through <see cref="TextFormat.Parse"/>, binary through <see cref="BinaryFormat.Decode"/>
+    /// (arrays through <see cref="BinaryFormat.DecodeArray"/> to their text form); unknown types stay text.
+    /// </summary>
+    private static object DecodeParameter(byte[] bytes, SqlType type, SqlType? arrayElement, short format, int index)
     {
         try
         {
-            if (format == 1) return BinaryFormat.Decode(bytes, type);
+            if (format == 1) return arrayElement is null ? BinaryFormat.Decode(bytes, type) : BinaryFormat.DecodeArray(bytes, arrayElement);
             var text = StrictUtf8.GetString(bytes);
             return type.Id == SqlTypeId.Unknown ? text : TextFormat.Parse(text, type);
         }

@@ -293,7 +293,8 @@ internal sealed partial class PgConnection
         switch (e)
         {
             case SqlException sql:
-                _writer.ErrorResponse(sql.SqlState, sql.Message, sql.Severity, sql.Detail, sql.Hint, sql.Position >= 0 ? sql.Position + 1 : 0);
+                _writer.ErrorResponse(sql.SqlState, sql.Message, sql.Severity, sql.Detail, sql.Hint, sql.Position >= 0 ? sql.Position + 1 : 0,
+                    new PgErrorObject(sql.SchemaName, sql.TableName, sql.ColumnName, sql.ConstraintName));
                 break;
             case SqlDataException data:
                 _writer.ErrorResponse(data.SqlState, data.Message);

@@ -57,6 +57,27 @@ public sealed class CheckDescriptor
     public string Expression { get; set; } = "";
 }
 
+/// <summary>
+/// A FOREIGN KEY of the table that holds it (the referencing table): its columns must match a row of the referenced
+/// table's primary key or unique index (<see cref="ReferencedColumnIds"/>, in the same order) unless one is NULL
+/// (MATCH SIMPLE). Actions are "no action", "restrict", "cascade", "set null" or "set default".
+/// </summary>
+public sealed class ForeignKeyDescriptor
+{
+    public string Name { get; set; } = "";
+    public int[] ColumnIds { get; set; } = [];
+    public int ReferencedTableId { get; set; }
+    public int[] ReferencedColumnIds { get; set; } = [];
+    public string OnDelete { get; set; } = "no action";
+    public string OnUpdate { get; set; } = "no action";
+
+    public ForeignKeyDescriptor Clone() => new()
+    {
+        Name = Name, ColumnIds = [.. ColumnIds], ReferencedTableId = ReferencedTableId, ReferencedColumnIds = [.. ReferencedColumnIds],
+        OnDelete = OnDelete, OnUpdate = OnUpdate,
+    };
+}
+
 public enum RelationKind : byte
 {
     Table,
@@ -87,6 +108,9 @@ public sealed class TableDescriptor
     public List<IndexDescriptor> Indexes { get; set; } = [];
     public List<CheckDescriptor> Checks { get; set; } = [];
 
+    /// <summary>The table's FOREIGN KEY constraints (the keys it references; those referencing it live on the other tables).</summary>
+    public List<ForeignKeyDescriptor> ForeignKeys { get; set; } = [];
+
     /// <summary>For views: the defining query's text.</summary>
     public string? ViewQuery { get; set; }
 
@@ -113,6 +137,7 @@ public sealed class TableDescriptor
         t.PrimaryKey = [.. PrimaryKey];
         t.Indexes = Indexes.ConvertAll(i => i.Clone());
         t.Checks = Checks.ConvertAll(c => new CheckDescriptor { Name = c.Name, Expression = c.Expression });
+        t.ForeignKeys = ForeignKeys.ConvertAll(f => f.Clone());
         return t;
     }
 

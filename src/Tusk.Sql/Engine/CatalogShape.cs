@@ -108,6 +108,7 @@ internal static class CatalogOids
     public const int CheckKind = 2000;
     public const int DefaultKind = 3000;
     public const int SequenceKind = 4000;
+    public const int ForeignKeyKind = 5000;
     private const int KindShift = 16;
 
     public static long Encode(int relationId, int kind) => ((long)kind << KindShift) + Catalog.Catalog.OidBase + relationId;

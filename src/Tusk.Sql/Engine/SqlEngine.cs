@@ -44,6 +44,15 @@ public sealed class PreparedQuery
 
     /// <summary>The types the client declared (0 = infer → Unknown).</summary>
     internal IReadOnlyList<SqlType> Declared { get; }
+
+    /// <summary>Per parameter, the element type when the client declared an array type (its value is then the array's text form).</summary>
+    internal IReadOnlyList<SqlType?> ArrayElementTypes { get; init; } = [];
+
+    /// <summary>
+    /// The element type of parameter <paramref name="index"/> when the client declared it as an array (text[], int4[], ...):
+    /// a binary value of it decodes with <see cref="Types.BinaryFormat.DecodeArray"/>. Null for other parameters.
+    /// </summary>
+    public SqlType? ArrayElementType(int index) => index < ArrayElementTypes.Count ? ArrayElementTypes[index] : null;
 }
 
 /// <summary>What one full <see cref="SqlEngine.Vacuum"/> pass did: row versions read and removed.</summary>

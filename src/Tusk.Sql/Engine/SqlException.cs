@@ -27,4 +27,13 @@ public sealed class SqlException : Exception
 
     /// <summary>The severity PostgreSQL would print: FATAL for connection-ending errors, else ERROR.</summary>
     public string Severity { get; init; } = "ERROR";
+
+    /// <summary>For constraint violations: the schema, table, column and constraint concerned (the wire's 's', 't', 'c', 'n' fields).</summary>
+    public string? SchemaName { get; init; }
+
+    public string? TableName { get; init; }
+
+    public string? ColumnName { get; init; }
+
+    public string? ConstraintName { get; init; }
 }

@@ -88,6 +88,7 @@ public sealed partial class SqlSession
         var pk = new List<string>();
         string? pkName = null;
         var uniques = new List<(string? Name, string[] Columns)>();
+        var foreignKeys = new List<(string? Name, string[] Columns, ForeignKeyRef Reference)>();
         foreach (var def in create.Columns.Where(_ => create.AsQuery is null))
         {
             if (table.Columns.Exists(c => c.Name == def.Name)) throw new SqlException("42701", $"column \"{def.Name}\" specified more than once", create.Position);
@@ -96,6 +97,7 @@ public sealed partial class SqlSession
             if (def.PrimaryKey) pk.Add(def.Name);
             if (def.Unique) uniques.Add((null, [def.Name]));
             if (def.Check is not null) table.Checks.Add(new CheckDescriptor { Name = $"{name}_{def.Name}_check", Expression = SqlText.Print(def.Check) });
+            if (def.References is not null) foreignKeys.Add((null, [def.Name], def.References));
         }
         foreach (var c in create.Constraints)
         {
@@ -113,12 +115,15 @@ public sealed partial class SqlSession
                     table.Checks.Add(new CheckDescriptor { Name = c.Name ?? UniqueCheckName(table, name), Expression = SqlText.Print(c.Check!) });
                     break;
                 default:
-                    break;   // FOREIGN KEY: accepted, not enforced (docs/sql.md says so)
+                    foreignKeys.Add((c.Name, c.Columns, c.References!));
+                    break;
             }
         }
         if (pk.Count > 1 && create.Columns.Count(d => d.PrimaryKey) > 1) throw new SqlException("42P16", $"multiple primary keys for table \"{name}\" are not allowed", create.Position);
         SetPrimaryKey(ctx, table, pk, pkName ?? $"{name}_pkey");
         foreach (var (uname, cols) in uniques) AddIndex(table, uname ?? IndexName(table, cols, "key", catalog), cols, unique: true, constraint: true, create.Position);
+        // After the keys: a table may reference its own primary key or unique columns.
+        foreach (var (fkName, cols, reference) in foreignKeys) table.ForeignKeys.Add(DefineForeignKey(table, fkName, cols, reference, catalog, create.Position));
         ValidateExpressions(table, planner);
         Save(ctx.Tx, table);
         if (asPlan is not null)
@@ -144,6 +149,95 @@ public sealed partial class SqlSession
         var n = $"{name}_check";
         for (var i = 1; table.Checks.Exists(c => c.Name == n); i++) n = $"{name}_check{i}";
         return n;
+    }
+
+    /// <summary>
+    /// Resolves a FOREIGN KEY of <paramref name="table"/> as PostgreSQL checks it: the referenced table (or the table
+    /// itself), the referenced columns (its primary key when none are named), which must be exactly the columns of its
+    /// primary key or of a unique index, in equal number and of comparable types.
+    /// </summary>
+    private static ForeignKeyDescriptor DefineForeignKey(TableDescriptor table, string? name, string[] columns, ForeignKeyRef reference, Catalog.Catalog catalog, int position)
+    {
+        var (schema, parentName) = QualifiedName(reference.Table, catalog, position);
+        var parent = schema == table.Schema && parentName == table.Name
+            ? table
+            : catalog.Find(schema, parentName) ?? throw new SqlException("42P01", $"relation \"{parentName}\" does not exist", position);
+        if (parent.Kind != RelationKind.Table) throw new SqlException("42809", $"referenced relation \"{parent.Name}\" is not a table", position);
+        int ColumnId(TableDescriptor t, string column) =>
+            t.FindColumn(column)?.Id ?? throw new SqlException("42703", $"column \"{column}\" referenced in foreign key constraint does not exist", position);
+        var childIds = columns.Select(c => ColumnId(table, c)).ToArray();
+        int[] parentIds;
+        if (reference.Columns.Length == 0)
+        {
+            if (parent.PrimaryKeyName is null) throw new SqlException("42830", $"there is no primary key for referenced table \"{parent.Name}\"", position);
+            parentIds = parent.PrimaryKey;
+        }
+        else
+        {
+            parentIds = reference.Columns.Select(c => ColumnId(parent, c)).ToArray();
+        }
+        if (childIds.Length != parentIds.Length) throw new SqlException("42830", "number of referencing and referenced columns for foreign key disagree", position);
+        bool Matches(int[] key) => key.Length == parentIds.Length && key.All(parentIds.Contains) && parentIds.Distinct().Count() == parentIds.Length;
+        if (!(parent.PrimaryKeyName is not null && Matches(parent.PrimaryKey)) && !parent.Indexes.Exists(i => i.Unique && Matches(i.ColumnIds)))
+        {
+            throw new SqlException("42830", $"there is no unique constraint matching given keys for referenced table \"{parent.Name}\"", position);
+        }
+        name ??= ConstraintName(table, $"{table.Name}_{string.Join("_", columns)}_fkey");
+        if (table.ForeignKeys.Exists(f => f.Name == name) || table.Checks.Exists(c => c.Name == name) || table.Indexes.Exists(i => i.Name == name))
+        {
+            throw new SqlException("42710", $"constraint \"{name}\" for relation \"{table.Name}\" already exists", position);
+        }
+        for (var i = 0; i < childIds.Length; i++)
+        {
+            var child = table.Columns[table.ColumnIndex(childIds[i])];
+            var referenced = parent.Columns[parent.ColumnIndex(parentIds[i])];
+            var (a, b) = (child.Type, referenced.Type);
+            if (a.Id != b.Id && !(a.IsNumeric && b.IsNumeric) && !(a.IsText && b.IsText))
+            {
+                throw new SqlException("42804", $"foreign key constraint \"{name}\" cannot be implemented", position,
+                    detail: $"Key columns \"{child.Name}\" and \"{referenced.Name}\" are of incompatible types: {a.Name} and {b.Name}.");
+            }
+        }
+        return new ForeignKeyDescriptor
+        {
+            Name = name,
+            ColumnIds = childIds,
+            ReferencedTableId = parent.Id,
+            ReferencedColumnIds = [.. parentIds],
+            OnDelete = reference.OnDelete,
+            OnUpdate = reference.OnUpdate,
+        };
+    }
+
+    /// <summary>A constraint name not yet used on the table: the stem, else the stem with 1, 2, ... appended (PostgreSQL's choice).</summary>
+    private static string ConstraintName(TableDescriptor table, string stem)
+    {
+        var n = stem;
+        for (var i = 1; table.ForeignKeys.Exists(f => f.Name == n) || table.Checks.Exists(c => c.Name == n) || table.Indexes.Exists(x => x.Name == n); i++) n = stem + i;
+        return n;
+    }
+
+    /// <summary>
+    /// Before <paramref name="what"/> (a table, or one of its columns) goes: the foreign keys of other tables that reference
+    /// it are an error (2BP01), or with CASCADE are dropped, as PostgreSQL drops dependent constraints.
+    /// </summary>
+    private void DropReferencingKeys(ExecContext ctx, Catalog.Catalog catalog, TableDescriptor parent, int? columnId, IReadOnlySet<int> alsoDropped, bool cascade, string what)
+    {
+        foreach (var child in catalog.Relations)
+        {
+            if (child.Id == parent.Id || alsoDropped.Contains(child.Id)) continue;
+            var keys = child.ForeignKeys.Where(f => f.ReferencedTableId == parent.Id && (columnId is null || f.ReferencedColumnIds.Contains(columnId.Value))).ToList();
+            if (keys.Count == 0) continue;
+            if (!cascade)
+            {
+                throw new SqlException("2BP01", $"cannot drop {what} because other objects depend on it",
+                    detail: $"constraint {keys[0].Name} on table {child.Name} depends on {what}", hint: "Use DROP ... CASCADE to drop the dependent objects too.");
+            }
+            var changed = child.Clone();
+            changed.ForeignKeys.RemoveAll(f => keys.Exists(k => k.Name == f.Name));
+            Save(ctx.Tx, changed);
+            foreach (var k in keys) Notice($"drop cascades to constraint {k.Name} on table {child.Name}");
+        }
     }
 
     private static string IndexName(TableDescriptor table, IEnumerable<string> columns, string suffix, Catalog.Catalog catalog)
@@ -318,6 +412,10 @@ public sealed partial class SqlSession
     private QueryResult Drop(ExecContext ctx, DropStmt drop, Catalog.Catalog catalog)
     {
         var kind = drop.Kind;
+        // Tables dropped together may reference each other.
+        var dropped = kind == "table"
+            ? drop.Names.Select(n => Planner.SplitName(n, drop.Position)).Select(n => catalog.Find(n.Schema ?? "public", n.Name)?.Id ?? -1).ToHashSet()
+            : [];
         foreach (var name in drop.Names)
         {
             var (schemaName, relName) = Planner.SplitName(name, drop.Position);
@@ -337,7 +435,12 @@ public sealed partial class SqlSession
                     {
                         throw new SqlException("2BP01", $"cannot drop schema {relName} because other objects depend on it", hint: "Use DROP ... CASCADE to drop the dependent objects too.");
                     }
-                    foreach (var m in members) DropRelation(ctx, m);
+                    var memberIds = members.Select(m => m.Id).ToHashSet();
+                    foreach (var m in members)
+                    {
+                        DropReferencingKeys(ctx, catalog, m, null, memberIds, cascade: true, $"table {m.Name}");
+                        DropRelation(ctx, m);
+                    }
                     ctx.Tx.Delete(Catalog.Catalog.SchemaKey(relName));
                     Catalog.Catalog.BumpVersion(ctx.Tx);
                     break;
@@ -372,6 +475,7 @@ public sealed partial class SqlSession
                         if (drop.IfExists) { Notice($"{kind} \"{relName}\" does not exist, skipping"); continue; }
                         throw new SqlException(kind == "view" ? "42P01" : "42P01", $"{kind} \"{relName}\" does not exist", drop.Position);
                     }
+                    if (t.Kind == RelationKind.Table) DropReferencingKeys(ctx, catalog, t, null, dropped, drop.Cascade, $"table {t.Name}");
                     DropRelation(ctx, t);
                     break;
                 }
@@ -394,11 +498,24 @@ public sealed partial class SqlSession
 
     private QueryResult Truncate(ExecContext ctx, TruncateStmt stmt, Planner planner)
     {
-        foreach (var name in stmt.Tables)
+        var tables = stmt.Tables.Select(name => WritableTable(planner, name, stmt.Position)).ToList();
+        var ids = tables.Select(t => t.Id).ToHashSet();
+        // A table referenced by a foreign key goes only with the tables that reference it (all of them with CASCADE).
+        for (var i = 0; i < tables.Count; i++)
         {
-            var t = WritableTable(planner, name, stmt.Position);
-            DeleteRange(ctx, RowCodec.TablePrefix(t.Id), TupleEncoding.Strinc(RowCodec.TablePrefix(t.Id)));
+            foreach (var child in planner.Catalog.Relations.Where(r => !ids.Contains(r.Id) && r.ForeignKeys.Exists(f => f.ReferencedTableId == tables[i].Id)).ToList())
+            {
+                if (!stmt.Cascade)
+                {
+                    throw new SqlException("0A000", "cannot truncate a table referenced in a foreign key constraint",
+                        detail: $"Table \"{child.Name}\" references \"{tables[i].Name}\".", hint: $"Truncate table \"{child.Name}\" at the same time, or use TRUNCATE ... CASCADE.");
+                }
+                Notice($"truncate cascades to table \"{child.Name}\"");
+                ids.Add(child.Id);
+                tables.Add(child);
+            }
         }
+        foreach (var t in tables) DeleteRange(ctx, RowCodec.TablePrefix(t.Id), TupleEncoding.Strinc(RowCodec.TablePrefix(t.Id)));
         return new QueryResult("TRUNCATE TABLE");
     }
 
@@ -418,6 +535,7 @@ public sealed partial class SqlSession
         var table = original.Clone();
         var rewrite = false;
         var oldTable = original;
+        var addedKeys = new List<ForeignKeyDescriptor>();
         foreach (var action in stmt.Actions)
         {
             switch (action)
@@ -438,6 +556,12 @@ public sealed partial class SqlSession
                     if (add.Column.Unique) AddIndex(table, IndexName(table, [column.Name], "key", planner.Catalog), [column.Name], true, true, stmt.Position);
                     if (add.Column.Check is not null) table.Checks.Add(new CheckDescriptor { Name = $"{table.Name}_{column.Name}_check", Expression = SqlText.Print(add.Column.Check) });
                     if (add.Column.PrimaryKey) throw new SqlException("0A000", "ADD COLUMN ... PRIMARY KEY is not supported; add the column, then ADD PRIMARY KEY");
+                    if (add.Column.References is not null)
+                    {
+                        var key = DefineForeignKey(table, null, [column.Name], add.Column.References, planner.Catalog, stmt.Position);
+                        table.ForeignKeys.Add(key);
+                        addedKeys.Add(key);
+                    }
                     if (column.Default is not null || column.NotNull) rewrite = true;
                     break;
                 }
@@ -455,6 +579,9 @@ public sealed partial class SqlSession
                         table.Indexes.Remove(index);
                         DeleteRange(ctx, RowCodec.IndexPrefix(table.Id, index.Id), TupleEncoding.Strinc(RowCodec.IndexPrefix(table.Id, index.Id)));
                     }
+                    // The table's own keys over the column go with it; keys of other tables that reference it need CASCADE.
+                    table.ForeignKeys.RemoveAll(f => f.ColumnIds.Contains(column.Id) || f.ReferencedTableId == table.Id && f.ReferencedColumnIds.Contains(column.Id));
+                    DropReferencingKeys(ctx, planner.Catalog, table, column.Id, new HashSet<int>(), drop.Cascade, $"column {column.Name} of table {table.Name}");
                     table.Columns.Remove(column);
                     break;
                 }
@@ -477,11 +604,18 @@ public sealed partial class SqlSession
                             table.Checks.Add(new CheckDescriptor { Name = c.Name ?? UniqueCheckName(table, table.Name), Expression = SqlText.Print(c.Check!) });
                             rewrite = true;
                             break;
+                        default:
+                        {
+                            var key = DefineForeignKey(table, c.Name, c.Columns, c.References!, planner.Catalog, stmt.Position);
+                            table.ForeignKeys.Add(key);
+                            addedKeys.Add(key);
+                            break;
+                        }
                     }
                     break;
                 case DropConstraint dc:
                 {
-                    var removed = table.Checks.RemoveAll(c => c.Name == dc.Name);
+                    var removed = table.Checks.RemoveAll(c => c.Name == dc.Name) + table.ForeignKeys.RemoveAll(f => f.Name == dc.Name);
                     var index = table.Indexes.Find(i => i.Name == dc.Name && i.IsConstraint);
                     if (index is not null)
                     {
@@ -539,6 +673,11 @@ public sealed partial class SqlSession
         }
         ValidateExpressions(table, planner);
         if (rewrite) Rewrite(ctx, oldTable, table, planner);
+        foreach (var key in addedKeys)
+        {
+            var parent = key.ReferencedTableId == table.Id ? table : planner.Catalog.FindById(key.ReferencedTableId)!;
+            ForeignKeys.ValidateExisting(ctx, table, key, parent);
+        }
         Save(ctx.Tx, table);
         return new QueryResult("ALTER TABLE");
     }

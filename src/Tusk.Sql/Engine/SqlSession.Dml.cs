@@ -20,6 +20,17 @@ public sealed partial class SqlSession
         return new Scope(parent, columns);
     }
 
+    /// <summary>
+    /// A writer for a DML statement's target table, with foreign key enforcement when any key involves the table;
+    /// the rows that referential actions change in other tables go through writers bound the same way.
+    /// </summary>
+    private static TableWriter Writer(TableDescriptor table, (string Name, BExpr Check)[] checks, Planner planner)
+    {
+        ForeignKeys? keys = null;
+        keys = ForeignKeys.For(planner.Catalog, table, t => (new TableWriter(t, BindChecks(t, planner)) { Keys = keys }, BindDefaults(t, planner)));
+        return new TableWriter(table, checks) { Keys = keys };
+    }
+
     /// <summary>Each column's default as a bound expression (null when it has none).</summary>
     private static BExpr?[] BindDefaults(TableDescriptor table, Planner planner)
     {
@@ -105,7 +116,7 @@ public sealed partial class SqlSession
 
         var defaults = BindDefaults(table, planner);
         var checks = BindChecks(table, planner);
-        var writer = new TableWriter(table, checks);
+        var writer = Writer(table, checks, planner);
         var tableScope = TableScope(table, alias);
         var (returnColumns, returnExprs) = BindReturning(insert.Returning, tableScope, planner);
 
@@ -233,7 +244,7 @@ public sealed partial class SqlSession
             var value = s.Value is DefaultValue ? defaults[ordinal] ?? new ConstExpr(null, table.Columns[ordinal].Type) : planner.BindExpr(s.Value, scope);
             return (Ordinal: ordinal, Value: planner.Coerce(value, table.Columns[ordinal].Type, false, s.Value.Position));
         }).ToArray();
-        var writer = new TableWriter(table, BindChecks(table, planner));
+        var writer = Writer(table, BindChecks(table, planner), planner);
         var (returnColumns, returnExprs) = BindReturning(update.Returning, scope, planner);
         var width = table.Columns.Count;
         var recheck = RowRecheck(table, update.Alias, update.From.Length == 0 ? update.Where : null, planner);
@@ -307,7 +318,7 @@ public sealed partial class SqlSession
         var table = WritableTable(planner, delete.Table, delete.Position);
         FromItem[] from = [new TableRef(delete.Table, delete.Alias, []), .. delete.Using];
         var (plan, scope) = planner.PlanFromWhere(from, delete.Where, null);
-        var writer = new TableWriter(table, []);
+        var writer = Writer(table, [], planner);
         var (returnColumns, returnExprs) = BindReturning(delete.Returning, scope, planner);
         var width = table.Columns.Count;
         var recheck = RowRecheck(table, delete.Alias, delete.Using.Length == 0 ? delete.Where : null, planner);

@@ -90,7 +90,10 @@ public sealed partial class SqlSession : IDisposable
         if (statements.Count > 1) throw new SqlException("42601", "cannot insert multiple commands into a prepared statement");
         var declared = (parameterTypeOids ?? []).Select(TypeOfOid).ToArray();
         if (statements.Count == 0) return new PreparedQuery(sql, null, null, declared);
-        var q = new PreparedQuery(sql, statements[0], null, declared);
+        var q = new PreparedQuery(sql, statements[0], null, declared)
+        {
+            ArrayElementTypes = (parameterTypeOids ?? []).Select(ArrayElementOfOid).ToArray(),
+        };
         WithCatalog(catalog => q.Bound = Bind(q, catalog));
         return q;
     }
@@ -168,8 +171,13 @@ public sealed partial class SqlSession : IDisposable
         1700 => SqlType.Numeric,
         2950 => SqlType.Uuid,
         3802 or 114 => SqlType.Jsonb,
-        _ => SqlType.Unknown,
+        // An array parameter is bound as its text form ('{a,b}'): Tusk has no array type; = ANY (array) reads the text.
+        _ => ArrayElementOfOid(oid) is null ? SqlType.Unknown : SqlType.Text,
     };
+
+    /// <summary>The element type of a PostgreSQL array type's OID (1007, int4[] → int4); null for any other OID.</summary>
+    internal static SqlType? ArrayElementOfOid(int oid) =>
+        CatalogTypes.Find(oid) is { IsArray: true } array && TypeOfOid((int)array.Element) is { Id: not SqlTypeId.Unknown } element ? element : null;
 
     /// <summary>Runs a prepared statement with its parameters (already decoded to CLR values). Throws <see cref="SqlException"/>.</summary>
     public QueryResult Execute(PreparedQuery query, IReadOnlyList<object?> parameters, CancellationToken cancellation = default)

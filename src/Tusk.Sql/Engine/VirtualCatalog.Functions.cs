@@ -197,13 +197,22 @@ internal sealed partial class VirtualCatalog
         return $"CREATE {(index.Unique ? "UNIQUE " : "")}INDEX {Quote(index.Name)} ON {Quote(t.Schema)}.{Quote(t.Name)} USING btree ({string.Join(", ", keys)})";
     }
 
-    /// <summary>pg_get_constraintdef: PRIMARY KEY (a, b), UNIQUE (a), CHECK ((expr)).</summary>
+    /// <summary>pg_get_constraintdef: PRIMARY KEY (a, b), UNIQUE (a), CHECK ((expr)), FOREIGN KEY (a) REFERENCES t(b) ON DELETE CASCADE.</summary>
     private string? ConstraintDefinition(long oid)
     {
         foreach (var c in Constraints())
         {
             if (c.Oid != oid) continue;
             if (c.Check is { } check) return "CHECK (" + check.Expression + ")";
+            if (c.ForeignKey is { } fk)
+            {
+                var parent = catalog.FindById(fk.ReferencedTableId)!;
+                string Names(TableDescriptor t, int[] ids) => string.Join(", ", ids.Select(id => Quote(t.Columns[t.ColumnIndex(id)].Name)));
+                var target = parent.Schema is "public" ? Quote(parent.Name) : Quote(parent.Schema) + "." + Quote(parent.Name);
+                return $"FOREIGN KEY ({Names(c.Table, fk.ColumnIds)}) REFERENCES {target}({Names(parent, fk.ReferencedColumnIds)})"
+                    + (fk.OnUpdate == "no action" ? "" : " ON UPDATE " + fk.OnUpdate.ToUpperInvariant())
+                    + (fk.OnDelete == "no action" ? "" : " ON DELETE " + fk.OnDelete.ToUpperInvariant());
+            }
             var columns = string.Join(", ", c.Index!.ColumnIds.Select(id => Quote(c.Table.Columns[c.Table.ColumnIndex(id)].Name)));
             return (c.Kind == "p" ? "PRIMARY KEY (" : "UNIQUE (") + columns + ")";
         }

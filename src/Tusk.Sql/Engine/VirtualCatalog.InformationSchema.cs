@@ -135,7 +135,7 @@ internal sealed partial class VirtualCatalog
         {
             yield return TableConstraintsShape.Row(("constraint_catalog", Database(ctx)), ("constraint_schema", c.Table.Schema), ("constraint_name", c.Name),
                 ("table_catalog", Database(ctx)), ("table_schema", c.Table.Schema), ("table_name", c.Table.Name),
-                ("constraint_type", c.Kind switch { "p" => "PRIMARY KEY", "u" => "UNIQUE", _ => "CHECK" }),
+                ("constraint_type", c.Kind switch { "p" => "PRIMARY KEY", "u" => "UNIQUE", "f" => "FOREIGN KEY", _ => "CHECK" }),
                 ("is_deferrable", "NO"), ("initially_deferred", "NO"), ("enforced", "YES"), ("nulls_distinct", c.Kind == "u" ? "YES" : null));
         }
     }
@@ -144,13 +144,19 @@ internal sealed partial class VirtualCatalog
     {
         foreach (var c in Constraints())
         {
-            if (c.Index is not { } index) continue;
-            for (var i = 0; i < index.ColumnIds.Length; i++)
+            var ids = c.Index?.ColumnIds ?? c.ForeignKey?.ColumnIds;
+            if (ids is null) continue;
+            // A foreign key column's position within the referenced primary key or unique constraint.
+            var referencedKey = c.ForeignKey is { } fk && catalog.FindById(fk.ReferencedTableId) is { } parent
+                ? (fk.ReferencedColumnIds.All(parent.PrimaryKey.Contains) ? parent.PrimaryKey
+                    : parent.Indexes.Find(x => x.Unique && x.ColumnIds.Length == fk.ReferencedColumnIds.Length && fk.ReferencedColumnIds.All(x.ColumnIds.Contains))?.ColumnIds)
+                : null;
+            for (var i = 0; i < ids.Length; i++)
             {
-                var column = c.Table.Columns[c.Table.ColumnIndex(index.ColumnIds[i])];
+                var column = c.Table.Columns[c.Table.ColumnIndex(ids[i])];
                 yield return KeyColumnUsageShape.Row(("constraint_catalog", Database(ctx)), ("constraint_schema", c.Table.Schema), ("constraint_name", c.Name),
                     ("table_catalog", Database(ctx)), ("table_schema", c.Table.Schema), ("table_name", c.Table.Name), ("column_name", column.Name),
-                    ("ordinal_position", i + 1), ("position_in_unique_constraint", null));
+                    ("ordinal_position", i + 1), ("position_in_unique_constraint", referencedKey is null ? null : Array.IndexOf(referencedKey, c.ForeignKey!.ReferencedColumnIds[i]) + 1));
             }
         }
     }

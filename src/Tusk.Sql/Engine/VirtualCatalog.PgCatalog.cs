@@ -254,33 +254,53 @@ internal sealed partial class VirtualCatalog
         }
     }
 
-    /// <summary>Primary key, unique and check constraints of user tables, in that order.</summary>
-    private IEnumerable<(long Oid, string Name, string Kind, TableDescriptor Table, IndexDescriptor? Index, CheckDescriptor? Check)> Constraints()
+    /// <summary>Primary key, unique, check and foreign key constraints of user tables, in that order.</summary>
+    private IEnumerable<(long Oid, string Name, string Kind, TableDescriptor Table, IndexDescriptor? Index, CheckDescriptor? Check, ForeignKeyDescriptor? ForeignKey)> Constraints()
     {
         foreach (var r in Relations)
         {
             if (r.Index is { IsConstraint: true } index)
             {
                 yield return (CatalogOids.Encode(r.Table!.Id, CatalogOids.ConstraintKind + index.Id), index.Name,
-                    index.Id == TableDescriptor.PrimaryIndexId ? "p" : "u", r.Table, index, null);
+                    index.Id == TableDescriptor.PrimaryIndexId ? "p" : "u", r.Table, index, null, null);
             }
             if (r.Kind == "r" && r.Table is { } t)
             {
-                for (var i = 0; i < t.Checks.Count; i++) yield return (CatalogOids.Encode(t.Id, CatalogOids.CheckKind + i), t.Checks[i].Name, "c", t, null, t.Checks[i]);
+                for (var i = 0; i < t.Checks.Count; i++) yield return (CatalogOids.Encode(t.Id, CatalogOids.CheckKind + i), t.Checks[i].Name, "c", t, null, t.Checks[i], null);
+                for (var i = 0; i < t.ForeignKeys.Count; i++)
+                {
+                    if (catalog.FindById(t.ForeignKeys[i].ReferencedTableId) is null) continue;
+                    yield return (CatalogOids.Encode(t.Id, CatalogOids.ForeignKeyKind + i), t.ForeignKeys[i].Name, "f", t, null, null, t.ForeignKeys[i]);
+                }
             }
         }
     }
+
+    /// <summary>pg_constraint's one-letter referential actions.</summary>
+    private static string ActionCode(string action) => action switch
+    {
+        "restrict" => "r",
+        "cascade" => "c",
+        "set null" => "n",
+        "set default" => "d",
+        _ => "a",
+    };
+
+    private static string AttNums(TableDescriptor table, int[] columnIds) => "{" + string.Join(',', columnIds.Select(id => table.ColumnIndex(id) + 1)) + "}";
 
     private IEnumerable<object?[]> ConstraintRows()
     {
         foreach (var c in Constraints())
         {
-            var keys = c.Index is { } index ? "{" + string.Join(',', index.ColumnIds.Select(id => c.Table.ColumnIndex(id) + 1)) + "}" : null;
+            var keys = c.Index is { } index ? AttNums(c.Table, index.ColumnIds) : c.ForeignKey is { } fk ? AttNums(c.Table, fk.ColumnIds) : null;
+            var parent = c.ForeignKey is { } f ? catalog.FindById(f.ReferencedTableId) : null;
             yield return ConstraintShape.Row(
                 ("oid", c.Oid), ("conname", c.Name), ("connamespace", CatalogOids.Namespace(catalog, c.Table.Schema)), ("contype", c.Kind),
                 ("convalidated", true), ("conrelid", c.Table.Oid), ("conindid", c.Index is null ? 0L : CatalogOids.Encode(c.Table.Id, c.Index.Id)),
-                ("confupdtype", " "), ("confdeltype", " "), ("confmatchtype", " "), ("conislocal", true), ("connoinherit", c.Kind == "p"),
-                ("conkey", keys), ("conbin", c.Check?.Expression));
+                ("confrelid", parent is null ? 0L : (long)parent.Oid),
+                ("confupdtype", c.ForeignKey is { } u ? ActionCode(u.OnUpdate) : " "), ("confdeltype", c.ForeignKey is { } d ? ActionCode(d.OnDelete) : " "),
+                ("confmatchtype", c.ForeignKey is null ? " " : "s"), ("conislocal", true), ("connoinherit", c.Kind == "p"),
+                ("conkey", keys), ("confkey", parent is null ? null : AttNums(parent, c.ForeignKey!.ReferencedColumnIds)), ("conbin", c.Check?.Expression));
         }
     }
 

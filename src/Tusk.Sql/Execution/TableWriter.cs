@@ -7,7 +7,8 @@ namespace Tusk.Sql.Execution;
 /// <summary>
 /// Writes rows of one table in the statement's transaction, keeping every index and constraint: NOT NULL (23502),
 /// CHECK (23514), PRIMARY KEY and UNIQUE (23505, found with a point read of the key, so SERIALIZABLE sees
-/// concurrent inserts of the same key as a conflict).
+/// concurrent inserts of the same key as a conflict), and FOREIGN KEY through <see cref="Keys"/> (23503, and the
+/// referential actions) after each row is written.
 /// </summary>
 internal sealed class TableWriter
 {
@@ -32,6 +33,9 @@ internal sealed class TableWriter
 
     public TableDescriptor Table => _table;
 
+    /// <summary>Foreign keys to enforce after each write; null when none involve the table (or for internal rewrites).</summary>
+    public ForeignKeys? Keys { get; init; }
+
     public byte[] PrimaryKey(object?[] row)
     {
         var values = new object?[_pkOrdinals.Length];
@@ -48,7 +52,7 @@ internal sealed class TableWriter
             if (row[i] is null && c.NotNull)
             {
                 throw new SqlException("23502", $"null value in column \"{c.Name}\" of relation \"{_table.Name}\" violates not-null constraint",
-                    detail: $"Failing row contains {FormatRow(row)}.");
+                    detail: $"Failing row contains {FormatRow(row)}.") { SchemaName = _table.Schema, TableName = _table.Name, ColumnName = c.Name };
             }
         }
         foreach (var (name, check) in _checks)
@@ -56,7 +60,7 @@ internal sealed class TableWriter
             if (check.Eval(ctx, row) is false)
             {
                 throw new SqlException("23514", $"new row for relation \"{_table.Name}\" violates check constraint \"{name}\"",
-                    detail: $"Failing row contains {FormatRow(row)}.");
+                    detail: $"Failing row contains {FormatRow(row)}.") { SchemaName = _table.Schema, TableName = _table.Name, ConstraintName = name };
             }
         }
     }
@@ -99,7 +103,10 @@ internal sealed class TableWriter
         var ordinals = index is null ? _pkOrdinals : index.ColumnIds.Select(_table.ColumnIndex).ToArray();
         var names = string.Join(", ", ordinals.Select(o => _table.Columns[o].Name));
         var values = string.Join(", ", ordinals.Select(o => row[o] is null ? "null" : TextFormat.Format(row[o]!, _table.Columns[o].Type)));
-        return new SqlException("23505", $"duplicate key value violates unique constraint \"{constraint}\"", detail: $"Key ({names})=({values}) already exists.");
+        return new SqlException("23505", $"duplicate key value violates unique constraint \"{constraint}\"", detail: $"Key ({names})=({values}) already exists.")
+        {
+            SchemaName = _table.Schema, TableName = _table.Name, ConstraintName = constraint,
+        };
     }
 
     /// <summary>
@@ -130,6 +137,7 @@ internal sealed class TableWriter
             var (key, value, _) = IndexEntries.Entry(_table, index, row);
             ctx.Tx.Put(key, value);
         }
+        Keys?.Inserted(ctx, _table, row);
     }
 
     /// <summary>Inserts with full checking; throws 23505 on a duplicate.</summary>
@@ -163,6 +171,7 @@ internal sealed class TableWriter
         }
         if (keyChanged) ctx.Tx.Delete(oldKey);
         ctx.Tx.Put(newKey, RowCodec.EncodeValue(_table, newRow, _isKey));
+        Keys?.Updated(ctx, _table, oldRow, newRow);
     }
 
     public void Delete(ExecContext ctx, object?[] row)
@@ -172,6 +181,7 @@ internal sealed class TableWriter
         {
             ctx.Tx.Delete(IndexEntries.Entry(_table, index, row).Key);
         }
+        Keys?.Deleted(ctx, _table, row);
     }
 
     private string FormatRow(object?[] row)

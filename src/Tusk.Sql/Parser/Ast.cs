@@ -136,10 +136,16 @@ public sealed record DeleteStmt(WithClause? With, string[] Table, string? Alias,
 // ---- definitions ----
 
 /// <summary>A column definition with its inline constraints.</summary>
-public sealed record ColumnDef(string Name, TypeName Type, bool NotNull, bool Nullable, Expr? Default, bool PrimaryKey, bool Unique, Expr? Check, string? Identity, string[]? References);
+public sealed record ColumnDef(string Name, TypeName Type, bool NotNull, bool Nullable, Expr? Default, bool PrimaryKey, bool Unique, Expr? Check, string? Identity, ForeignKeyRef? References);
 
 /// <summary>A table constraint: PRIMARY KEY (cols), UNIQUE (cols), CHECK (expr), FOREIGN KEY (cols) REFERENCES t (cols).</summary>
-public sealed record TableConstraint(string? Name, string Kind, string[] Columns, Expr? Check, string[]? ReferencedTable, string[] ReferencedColumns);
+public sealed record TableConstraint(string? Name, string Kind, string[] Columns, Expr? Check, ForeignKeyRef? References);
+
+/// <summary>
+/// <c>REFERENCES t [(cols)] [ON DELETE action] [ON UPDATE action]</c>: no columns means the referenced table's primary
+/// key; an action is "no action", "restrict", "cascade", "set null" or "set default".
+/// </summary>
+public sealed record ForeignKeyRef(string[] Table, string[] Columns, string OnDelete, string OnUpdate);
 
 public sealed record CreateTableStmt(string[] Name, bool IfNotExists, ColumnDef[] Columns, TableConstraint[] Constraints, SelectStmt? AsQuery) : Statement;
 

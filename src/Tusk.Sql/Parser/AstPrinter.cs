@@ -55,13 +55,18 @@ public static class AstPrinter
         if (c.Default is not null) parts.Add("(default " + Print(c.Default) + ")");
         if (c.Check is not null) parts.Add("(check " + Print(c.Check) + ")");
         if (c.Identity is not null) parts.Add("(identity " + c.Identity + ")");
-        if (c.References is not null) parts.Add("(references " + Name(c.References) + ")");
+        if (c.References is not null) parts.Add(References(c.References));
         return "(column " + string.Join(" ", parts) + ")";
     }
 
     private static string Constraint(TableConstraint c) =>
         $"({c.Kind.Replace(' ', '-')}{(c.Name is null ? "" : " " + c.Name)}" + (c.Columns.Length > 0 ? " (" + string.Join(" ", c.Columns) + ")" : "")
-        + (c.Check is null ? "" : " " + Print(c.Check)) + (c.ReferencedTable is null ? "" : " (references " + Name(c.ReferencedTable) + ")") + ")";
+        + (c.Check is null ? "" : " " + Print(c.Check)) + (c.References is null ? "" : " " + References(c.References)) + ")";
+
+    private static string References(ForeignKeyRef r) =>
+        "(references " + Name(r.Table) + (r.Columns.Length > 0 ? " (" + string.Join(" ", r.Columns) + ")" : "")
+        + (r.OnDelete == "no action" ? "" : " on-delete-" + r.OnDelete.Replace(' ', '-'))
+        + (r.OnUpdate == "no action" ? "" : " on-update-" + r.OnUpdate.Replace(' ', '-')) + ")";
 
     private static string Action(AlterAction a) => a switch
     {

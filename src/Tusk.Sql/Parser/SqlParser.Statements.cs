@@ -337,11 +337,12 @@ public sealed partial class SqlParser
         bool notNull = false, nullable = false, primaryKey = false, unique = false;
         Expr? defaultValue = null, check = null;
         string? identity = null;
-        string[]? references = null;
+        ForeignKeyRef? references = null;
         while (true)
         {
             if (AcceptKeyword("constraint")) Name();
-            if (AcceptKeyword("not")) { ExpectKeyword("null"); notNull = true; }
+            if (DeferralOptions()) { }
+            else if (AcceptKeyword("not")) { ExpectKeyword("null"); notNull = true; }
             else if (AcceptKeyword("null")) nullable = true;
             else if (AcceptKeyword("default")) defaultValue = Expr(7);
             else if (AcceptKeyword("primary")) { ExpectWord("key"); primaryKey = true; }
@@ -352,11 +353,7 @@ public sealed partial class SqlParser
                 check = Expression();
                 Expect(TokenKind.Punctuation, ")");
             }
-            else if (AcceptKeyword("references"))
-            {
-                references = QualifiedName();
-                if (Accept(TokenKind.Punctuation, "(")) NameListRest();
-            }
+            else if (AcceptKeyword("references")) references = ReferencesClause();
             else if (AcceptWord("generated"))
             {
                 identity = AcceptWord("always") ? "always" : "by default";
@@ -387,28 +384,86 @@ public sealed partial class SqlParser
         {
             ExpectWord("key");
             Expect(TokenKind.Punctuation, "(");
-            return new TableConstraint(name, "primary key", NameListRest(), null, null, []);
+            return new TableConstraint(name, "primary key", NameListRest(), null, null);
         }
         if (AcceptKeyword("unique"))
         {
             Expect(TokenKind.Punctuation, "(");
-            return new TableConstraint(name, "unique", NameListRest(), null, null, []);
+            return new TableConstraint(name, "unique", NameListRest(), null, null);
         }
         if (AcceptKeyword("check"))
         {
             Expect(TokenKind.Punctuation, "(");
             var e = Expression();
             Expect(TokenKind.Punctuation, ")");
-            return new TableConstraint(name, "check", [], e, null, []);
+            return new TableConstraint(name, "check", [], e, null);
         }
         ExpectKeyword("foreign");
         ExpectWord("key");
         Expect(TokenKind.Punctuation, "(");
         var columns = NameListRest();
         ExpectKeyword("references");
+        var references = ReferencesClause();
+        DeferralOptions();
+        return new TableConstraint(name, "foreign key", columns, null, references);
+    }
+
+    /// <summary>After REFERENCES: <c>t [(cols)] [MATCH FULL | SIMPLE] [ON DELETE action] [ON UPDATE action]</c>.</summary>
+    private ForeignKeyRef ReferencesClause()
+    {
         var table = QualifiedName();
-        string[] referenced = Accept(TokenKind.Punctuation, "(") ? NameListRest() : [];
-        return new TableConstraint(name, "foreign key", columns, null, table, referenced);
+        string[] columns = Accept(TokenKind.Punctuation, "(") ? NameListRest() : [];
+        if (AcceptWord("match"))
+        {
+            if (!AcceptKeyword("full") && !AcceptWord("simple")) throw Unexpected();
+        }
+        string onDelete = "no action", onUpdate = "no action";
+        while (Peek.IsKeyword("on"))
+        {
+            Next();
+            if (AcceptKeyword("delete")) onDelete = ReferentialAction();
+            else if (AcceptKeyword("update")) onUpdate = ReferentialAction();
+            else throw Unexpected();
+        }
+        return new ForeignKeyRef(table, columns, onDelete, onUpdate);
+    }
+
+    private string ReferentialAction()
+    {
+        if (AcceptWord("cascade")) return "cascade";
+        if (AcceptWord("restrict")) return "restrict";
+        if (AcceptWord("no"))
+        {
+            ExpectWord("action");
+            return "no action";
+        }
+        if (AcceptKeyword("set"))
+        {
+            if (AcceptKeyword("null")) return "set null";
+            ExpectKeyword("default");
+            return "set default";
+        }
+        throw Unexpected();
+    }
+
+    /// <summary>
+    /// <c>[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]</c>, accepted for compatibility: constraints are checked at
+    /// the end of each statement. Returns whether any option was there.
+    /// </summary>
+    private bool DeferralOptions()
+    {
+        var any = false;
+        while (true)
+        {
+            if (Peek.IsKeyword("not") && PeekAt(1).Text == "deferrable" && !PeekAt(1).Quoted) { Next(); Next(); }
+            else if (AcceptKeyword("deferrable")) { }
+            else if (AcceptKeyword("initially"))
+            {
+                if (!AcceptWord("immediate")) ExpectWord("deferred");
+            }
+            else return any;
+            any = true;
+        }
     }
 
     private Statement Drop(int position)

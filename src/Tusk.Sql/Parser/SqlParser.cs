@@ -76,7 +76,7 @@ public sealed partial class SqlParser
         var t = Peek;
         return t.Kind == TokenKind.End
             ? new SqlSyntaxException("syntax error at end of input", t.Position + 1)
-            : new SqlSyntaxException($"syntax error at or near \"{(t.Kind == TokenKind.String ? "'" + t.Text + "'" : t.Text)}\"", t.Position + 1);
+            : new SqlSyntaxException($"syntax error at or near \"{t.Kind switch { TokenKind.String => "'" + t.Text + "'", TokenKind.Parameter => "$" + t.Text, _ => t.Text }}\"", t.Position + 1);
     }
 
     private Statement ParseStatement()

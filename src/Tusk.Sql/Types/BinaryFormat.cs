@@ -196,6 +196,39 @@ public static class BinaryFormat
         }
     }
 
+    /// <summary>
+    /// Reads a binary one-dimensional array (array_recv: int32 ndim, int32 has-nulls flag, int32 element OID, then per
+    /// dimension int32 length and int32 lower bound, then each element as int32 length, -1 for NULL, and its bytes)
+    /// into the array's text form ('{1,2}'), which is how Tusk carries arrays.
+    /// </summary>
+    public static string DecodeArray(ReadOnlySpan<byte> data, SqlType elementType)
+    {
+        if (data.Length < 12) throw new SqlDataException(InvalidBinaryRepresentation, "incorrect binary data format in array");
+        var dimensions = BinaryPrimitives.ReadInt32BigEndian(data);
+        var flags = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+        if (dimensions < 0 || dimensions > 6) throw new SqlDataException(InvalidBinaryRepresentation, $"invalid number of dimensions: {dimensions}");
+        if (flags is not (0 or 1)) throw new SqlDataException(InvalidBinaryRepresentation, "invalid array flags");
+        if (dimensions == 0) return "{}";
+        if (dimensions > 1) throw new SqlDataException("0A000", "multidimensional arrays are not supported");
+        if (data.Length < 20) throw new SqlDataException(InvalidBinaryRepresentation, "incorrect binary data format in array");
+        var count = BinaryPrimitives.ReadInt32BigEndian(data[12..]);
+        if (count < 0) throw new SqlDataException(InvalidBinaryRepresentation, "invalid array dimensions");
+        var at = 20;
+        var items = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (data.Length - at < 4) throw new SqlDataException(InvalidBinaryRepresentation, "insufficient data left in message");
+            var length = BinaryPrimitives.ReadInt32BigEndian(data[at..]);
+            at += 4;
+            if (length == -1) continue;
+            if (length < 0 || data.Length - at < length) throw new SqlDataException(InvalidBinaryRepresentation, "insufficient data left in message");
+            items[i] = TextFormat.Format(Decode(data.Slice(at, length), elementType), elementType);
+            at += length;
+        }
+        if (at != data.Length) throw new SqlDataException(InvalidBinaryRepresentation, "incorrect binary data format in array");
+        return ArrayText.Format(items);
+    }
+
     private static ReadOnlySpan<byte> Fixed(ReadOnlySpan<byte> data, int length, SqlType type) =>
         data.Length == length
             ? data

@@ -1,0 +1,336 @@
+using Tusk.Sql.Catalog;
+using Tusk.Sql.Types;
+
+namespace Tusk.Sql.Execution;
+
+/// <summary>
+/// FOREIGN KEY enforcement for the writes of one bound statement. <see cref="TableWriter"/> calls it after each row it
+/// writes: a new or changed referencing row must find its key in the referenced table (a point read of the primary
+/// key or unique index entry; 23503 if absent), and a deleted or re-keyed referenced row applies each referencing
+/// key's action to the rows that still point at it (found through an index on the referencing columns when one
+/// exists): NO ACTION and RESTRICT fail with 23503, CASCADE deletes or re-keys them, SET NULL and SET DEFAULT update
+/// them — through their own <see cref="TableWriter"/>, so their constraints and keys are enforced in turn.
+/// </summary>
+/// <remarks>
+/// Checks run row by row, not at the end of the statement as PostgreSQL's NO ACTION does, so one statement cannot
+/// delete a referenced row before the rows that reference it. The reads join the transaction's read set: under
+/// SERIALIZABLE a concurrent transaction that breaks a key (deletes the referenced row, or inserts a referencing row
+/// the delete did not see) makes one of the two fail with 40001. REPEATABLE READ and READ COMMITTED take no row locks
+/// for foreign keys yet, so there such a race can commit a dangling reference.
+/// </remarks>
+internal sealed class ForeignKeys
+{
+    private readonly Catalog.Catalog _catalog;
+    private readonly Func<TableDescriptor, (TableWriter Writer, BExpr?[] Defaults)> _writerFor;
+    private readonly Dictionary<int, Link[]> _outgoing = [];
+    private readonly Dictionary<int, Link[]> _incoming = [];
+    private readonly Dictionary<int, (TableWriter Writer, BExpr?[] Defaults)> _writers = [];
+
+    private ForeignKeys(Catalog.Catalog catalog, Func<TableDescriptor, (TableWriter Writer, BExpr?[] Defaults)> writerFor)
+    {
+        _catalog = catalog;
+        _writerFor = writerFor;
+    }
+
+    /// <summary>
+    /// The enforcement for writes to <paramref name="table"/>, or null when no foreign key references it or is declared
+    /// on it. <paramref name="writerFor"/> builds the writer (with its CHECKs and defaults bound) of another table
+    /// whose rows an action changes; it is called at most once per table.
+    /// </summary>
+    public static ForeignKeys? For(Catalog.Catalog catalog, TableDescriptor table, Func<TableDescriptor, (TableWriter Writer, BExpr?[] Defaults)> writerFor)
+    {
+        if (table.ForeignKeys.Count == 0 && !catalog.Relations.Any(r => r.ForeignKeys.Exists(f => f.ReferencedTableId == table.Id))) return null;
+        return new ForeignKeys(catalog, writerFor);
+    }
+
+    /// <summary>After <paramref name="row"/> was inserted into <paramref name="table"/>: each of its keys must be present.</summary>
+    public void Inserted(ExecContext ctx, TableDescriptor table, object?[] row)
+    {
+        foreach (var link in Outgoing(table)) CheckPresent(ctx, link, row);
+    }
+
+    /// <summary>After a row of <paramref name="table"/> changed: changed keys must be present; a changed referenced key applies ON UPDATE.</summary>
+    public void Updated(ExecContext ctx, TableDescriptor table, object?[] oldRow, object?[] newRow)
+    {
+        foreach (var link in Outgoing(table))
+        {
+            if (Changed(link.ChildOrdinals, oldRow, newRow)) CheckPresent(ctx, link, newRow);
+        }
+        foreach (var link in Incoming(table))
+        {
+            if (Changed(link.ParentOrdinals, oldRow, newRow)) Act(ctx, link, oldRow, newRow, link.Key.OnUpdate);
+        }
+    }
+
+    /// <summary>After a row of <paramref name="table"/> was deleted: ON DELETE for each key that references the table.</summary>
+    public void Deleted(ExecContext ctx, TableDescriptor table, object?[] row)
+    {
+        foreach (var link in Incoming(table)) Act(ctx, link, row, null, link.Key.OnDelete);
+    }
+
+    /// <summary>ALTER TABLE ... ADD FOREIGN KEY: every existing row of <paramref name="child"/> must find its key.</summary>
+    public static void ValidateExisting(ExecContext ctx, TableDescriptor child, ForeignKeyDescriptor key, TableDescriptor parent)
+    {
+        var link = Link.Create(key, child, parent);
+        foreach (var row in new TableScanNode(child, child.Name, new KeyBounds(), null).Run(ctx)) CheckPresent(ctx, link, row);
+    }
+
+    private Link[] Outgoing(TableDescriptor table)
+    {
+        if (table.ForeignKeys.Count == 0) return [];
+        if (_outgoing.TryGetValue(table.Id, out var links)) return links;
+        links = table.ForeignKeys
+            .Select(f => (Key: f, Parent: f.ReferencedTableId == table.Id ? table : _catalog.FindById(f.ReferencedTableId)))
+            .Where(x => x.Parent is not null)
+            .Select(x => Link.Create(x.Key, table, x.Parent!))
+            .ToArray();
+        _outgoing[table.Id] = links;
+        return links;
+    }
+
+    private Link[] Incoming(TableDescriptor table)
+    {
+        if (_incoming.TryGetValue(table.Id, out var links)) return links;
+        links = _catalog.Relations
+            .SelectMany(child => child.ForeignKeys.Where(f => f.ReferencedTableId == table.Id).Select(f => Link.Create(f, child.Id == table.Id ? table : child, table)))
+            .ToArray();
+        _incoming[table.Id] = links;
+        return links;
+    }
+
+    private static bool Changed(int[] ordinals, object?[] oldRow, object?[] newRow)
+    {
+        foreach (var o in ordinals)
+        {
+            if (Values.CompareNullable(oldRow[o], newRow[o]) != 0) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A referencing row's key must be present in the referenced table unless one of its columns is NULL (MATCH SIMPLE).</summary>
+    private static void CheckPresent(ExecContext ctx, Link link, object?[] row)
+    {
+        var values = new object?[link.ChildOrdinals.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = row[link.ChildOrdinals[i]];
+            if (v is null) return;
+            values[i] = v;
+        }
+        if (link.ParentKey(values) is { } key && ctx.Tx.Get(key) is not null) return;
+        var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));
+        var text = string.Join(", ", link.ChildOrdinals.Select(o => TextFormat.Format(row[o]!, link.Child.Columns[o].Type)));
+        throw new SqlException("23503", $"insert or update on table \"{link.Child.Name}\" violates foreign key constraint \"{link.Key.Name}\"",
+            detail: $"Key ({names})=({text}) is not present in table \"{link.Parent.Name}\".")
+        {
+            SchemaName = link.Child.Schema, TableName = link.Child.Name, ConstraintName = link.Key.Name,
+        };
+    }
+
+    /// <summary>The referenced row <paramref name="oldRow"/> was deleted (<paramref name="newRow"/> null) or re-keyed: apply <paramref name="action"/>.</summary>
+    private void Act(ExecContext ctx, Link link, object?[] oldRow, object?[]? newRow, string action)
+    {
+        var referencing = link.FindReferencing(ctx, oldRow);
+        if (referencing.Count == 0) return;
+        switch (action)
+        {
+            case "cascade" when newRow is null:
+            {
+                var writer = WriterFor(link.Child).Writer;
+                foreach (var row in referencing) writer.Delete(ctx, row);
+                return;
+            }
+            case "cascade":
+            {
+                var writer = WriterFor(link.Child).Writer;
+                foreach (var row in referencing)
+                {
+                    var updated = (object?[])row.Clone();
+                    for (var i = 0; i < link.ChildOrdinals.Length; i++)
+                    {
+                        updated[link.ChildOrdinals[i]] = Values.Cast(newRow[link.ParentOrdinals[i]], link.ParentTypes[i], link.ChildTypes[i]);
+                    }
+                    writer.Update(ctx, row, updated);
+                }
+                return;
+            }
+            case "set null" or "set default":
+            {
+                var (writer, defaults) = WriterFor(link.Child);
+                foreach (var row in referencing)
+                {
+                    var updated = (object?[])row.Clone();
+                    foreach (var o in link.ChildOrdinals) updated[o] = action == "set null" ? null : defaults[o]?.Eval(ctx, []);
+                    writer.Update(ctx, row, updated);
+                }
+                // A default equal to the key just removed left the rows pointing at it (PostgreSQL then fails as NO ACTION).
+                if (action == "set default" && link.FindReferencing(ctx, oldRow).Count > 0) throw StillReferenced(link, oldRow);
+                return;
+            }
+            default:
+                throw StillReferenced(link, oldRow);
+        }
+    }
+
+    private static SqlException StillReferenced(Link link, object?[] oldRow)
+    {
+        var names = string.Join(", ", link.ParentOrdinals.Select(o => link.Parent.Columns[o].Name));
+        var text = string.Join(", ", link.ParentOrdinals.Select(o => TextFormat.Format(oldRow[o]!, link.Parent.Columns[o].Type)));
+        return new SqlException("23503",
+            $"update or delete on table \"{link.Parent.Name}\" violates foreign key constraint \"{link.Key.Name}\" on table \"{link.Child.Name}\"",
+            detail: $"Key ({names})=({text}) is still referenced from table \"{link.Child.Name}\".")
+        {
+            SchemaName = link.Child.Schema, TableName = link.Child.Name, ConstraintName = link.Key.Name,
+        };
+    }
+
+    private (TableWriter Writer, BExpr?[] Defaults) WriterFor(TableDescriptor table)
+    {
+        if (!_writers.TryGetValue(table.Id, out var entry))
+        {
+            entry = _writerFor(table);
+            _writers[table.Id] = entry;
+        }
+        return entry;
+    }
+
+    /// <summary>One foreign key resolved against its two tables: column positions, types and the access paths both ways.</summary>
+    private sealed class Link
+    {
+        private SqlType[] _parentKeyTypes = [];
+        private int[] _parentKeyOrder = [];
+        private int _parentIndexId;
+        private PlanNode _referencingScan = null!;
+
+        public required ForeignKeyDescriptor Key { get; init; }
+        public required TableDescriptor Child { get; init; }
+        public required TableDescriptor Parent { get; init; }
+        public required int[] ChildOrdinals { get; init; }
+        public required int[] ParentOrdinals { get; init; }
+        public required SqlType[] ChildTypes { get; init; }
+        public required SqlType[] ParentTypes { get; init; }
+
+        public static Link Create(ForeignKeyDescriptor key, TableDescriptor child, TableDescriptor parent)
+        {
+            var childOrdinals = key.ColumnIds.Select(child.ColumnIndex).ToArray();
+            var parentOrdinals = key.ReferencedColumnIds.Select(parent.ColumnIndex).ToArray();
+            var link = new Link
+            {
+                Key = key,
+                Child = child,
+                Parent = parent,
+                ChildOrdinals = childOrdinals,
+                ParentOrdinals = parentOrdinals,
+                ChildTypes = childOrdinals.Select(o => child.Columns[o].Type).ToArray(),
+                ParentTypes = parentOrdinals.Select(o => parent.Columns[o].Type).ToArray(),
+            };
+            link.PlanParentLookup();
+            link.PlanReferencingScan();
+            return link;
+        }
+
+        /// <summary>The referenced key is the primary key or a unique index (DDL checked that one matches the column set).</summary>
+        private void PlanParentLookup()
+        {
+            var ids = Key.ReferencedColumnIds;
+            int[] keyColumns;
+            if (SameSet(Parent.PrimaryKey, ids))
+            {
+                _parentIndexId = TableDescriptor.PrimaryIndexId;
+                keyColumns = Parent.PrimaryKey;
+            }
+            else
+            {
+                var index = Parent.Indexes.Find(i => i.Unique && SameSet(i.ColumnIds, ids))
+                    ?? throw new SqlException("42830", $"there is no unique constraint matching given keys for referenced table \"{Parent.Name}\"");
+                _parentIndexId = index.Id;
+                keyColumns = index.ColumnIds;
+            }
+            _parentKeyOrder = keyColumns.Select(id => Array.IndexOf(ids, id)).ToArray();
+            _parentKeyTypes = _parentKeyOrder.Select(i => ParentTypes[i]).ToArray();
+        }
+
+        /// <summary>
+        /// Rows of the referencing table by key value: through a secondary index or the primary key when its leading
+        /// columns are the key's columns, else a full scan. The key values (in the referencing types) come in as the
+        /// outer row, so the bounds are evaluated per lookup.
+        /// </summary>
+        private void PlanReferencingScan()
+        {
+            var ids = Key.ColumnIds;
+            var table = new TableScanNode(Child, Child.Name, new KeyBounds(), null);
+            KeyBounds Bounds(int[] keyColumns) => new()
+            {
+                Equal = keyColumns.Take(ids.Length).Select(id => Array.IndexOf(ids, id))
+                    .Select(i => (BExpr)new OuterColumnExpr(1, i, ChildTypes[i], Child.Columns[ChildOrdinals[i]].Name)).ToArray(),
+            };
+            var index = Child.Indexes.Find(i => i.ColumnIds.Length >= ids.Length && SameSet(i.ColumnIds[..ids.Length], ids));
+            if (index is not null) _referencingScan = new IndexScanNode(table, index, Bounds(index.ColumnIds), null);
+            else if (Child.PrimaryKey.Length >= ids.Length && SameSet(Child.PrimaryKey[..ids.Length], ids)) _referencingScan = new TableScanNode(Child, Child.Name, Bounds(Child.PrimaryKey), null);
+            else _referencingScan = table;
+        }
+
+        private static bool SameSet(int[] a, int[] b) => a.Length == b.Length && a.All(b.Contains);
+
+        /// <summary>The referenced table's key for the referencing values (non-null), or null when a value cannot be converted.</summary>
+        public byte[]? ParentKey(object?[] childValues)
+        {
+            var values = new object?[_parentKeyOrder.Length];
+            try
+            {
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var j = _parentKeyOrder[i];
+                    values[i] = Values.Cast(childValues[j], ChildTypes[j], ParentTypes[j]);
+                }
+            }
+            catch (SqlException)
+            {
+                return null;
+            }
+            return RowCodec.Key(Parent.Id, _parentIndexId, values, _parentKeyTypes);
+        }
+
+        /// <summary>The referencing rows (materialized) that point at <paramref name="parentRow"/>'s key.</summary>
+        public List<object?[]> FindReferencing(ExecContext ctx, object?[] parentRow)
+        {
+            var values = new object?[ParentOrdinals.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var v = parentRow[ParentOrdinals[i]];
+                if (v is null) return [];
+                try
+                {
+                    values[i] = Values.Cast(v, ParentTypes[i], ChildTypes[i]);
+                }
+                catch (SqlException)
+                {
+                    return [];
+                }
+            }
+            var rows = new List<object?[]>();
+            ctx.PushOuter(values);
+            try
+            {
+                foreach (var row in _referencingScan.Run(ctx))
+                {
+                    if (Matches(row, values)) rows.Add(row);
+                }
+            }
+            finally
+            {
+                ctx.PopOuter();
+            }
+            return rows;
+        }
+
+        private bool Matches(object?[] row, object?[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (row[ChildOrdinals[i]] is not { } v || Values.Compare(v, values[i]!) != 0) return false;
+            }
+            return true;
+        }
+    }
+}
