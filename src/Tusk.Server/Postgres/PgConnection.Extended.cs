@@ -9,7 +9,9 @@ namespace Tusk.Server.Postgres;
 /// <summary>
 /// The extended query protocol: Parse makes prepared statements, Bind makes portals (a statement with decoded
 /// parameters and result formats), Describe, Execute (with a row limit: the statement runs once, at the first
-/// Execute, and its materialized rows are paged out), Close, Sync. An error discards messages until Sync.
+/// Execute, and its materialized rows are paged out), Close, Sync. Outside a transaction block, the statements
+/// executed between two Syncs form one implicit transaction, committed at Sync. An error discards messages until
+/// Sync, which rolls that transaction back.
 /// </summary>
 internal sealed partial class PgConnection
 {
@@ -183,6 +185,7 @@ internal sealed partial class PgConnection
         }
         if (portal.Result is null)
         {
+            Session.BeginPipeline();
             var result = Session.Execute(portal.Query, portal.Parameters, _stop);
             portal.Result = result;
             SendNotices();
@@ -219,11 +222,20 @@ internal sealed partial class PgConnection
     }
 
     /// <summary>
-    /// 'S': ends the error state and the unnamed portal; when no transaction block is open every portal is gone
-    /// (portals live until their transaction ends). ReadyForQuery.
+    /// 'S': commits the implicit transaction of the statements executed since the last Sync (rolls it back after an
+    /// error; a failed commit is reported here), ends the error state and the unnamed portal; when no transaction
+    /// block is open every portal is gone (portals live until their transaction ends). ReadyForQuery.
     /// </summary>
     private void HandleSync()
     {
+        try
+        {
+            Session.EndPipeline();
+        }
+        catch (Exception e) when (IsStatementError(e))
+        {
+            SendError(e);
+        }
         _skipToSync = false;
         if (Session.Status == Tusk.Sql.TransactionStatus.Idle) _portals.Clear();
         else _portals.Remove("");

@@ -250,7 +250,7 @@ public sealed partial class SqlSession
         // One INSERT statement per batch of rows, through the normal path (constraints, indexes, defaults).
         const int batch = 1000;
         var total = 0L;
-        var autocommit = _tx is null && !_explicit;
+        var autocommit = _tx is null && !_explicit && !_pipeline;
         if (autocommit) EnsureTransaction();
         try
         {

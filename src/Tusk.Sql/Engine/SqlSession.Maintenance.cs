@@ -23,7 +23,8 @@ public sealed partial class SqlSession
     /// </summary>
     private QueryResult RunVacuum(PreparedQuery query, MaintenanceStmt statement, CancellationToken cancellation)
     {
-        if (_explicit || _implicitBatch) throw new SqlException("25001", "VACUUM cannot run inside a transaction block");
+        // A pipeline that already ran a statement is a transaction block too (PostgreSQL: "cannot run inside a pipeline").
+        if (_explicit || _implicitBatch || (_pipeline && _tx is not null)) throw new SqlException("25001", "VACUUM cannot run inside a transaction block");
         WithCatalog(catalog => query.Bound = Bind(query, catalog));
         var totals = Engine.Vacuum(cancellation);
         if (statement.Verbose)

@@ -15,6 +15,7 @@ public sealed partial class SqlSession : IDisposable
     private IKvTransaction? _tx;
     private bool _explicit;        // inside BEGIN ... COMMIT
     private bool _implicitBatch;   // several statements of one simple query
+    private bool _pipeline;        // extended-protocol statements until Sync (see BeginPipeline)
     private bool _failed;
     private bool _txWroteCatalog;
     private DateTime _txStart;
@@ -139,6 +140,40 @@ public sealed partial class SqlSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// The extended protocol's implicit transaction: outside a transaction block, the statements executed from now
+    /// until <see cref="EndPipeline"/> (the client's Sync) run in one transaction, as in PostgreSQL, instead of each
+    /// committing on its own. Idempotent.
+    /// </summary>
+    public void BeginPipeline()
+    {
+        if (!_explicit) _pipeline = true;
+    }
+
+    /// <summary>
+    /// Sync: commits the implicit transaction <see cref="BeginPipeline"/> started (rolls it back after an error); an
+    /// open transaction block stays open. Throws <see cref="SqlException"/> when the commit fails (40001).
+    /// </summary>
+    public void EndPipeline()
+    {
+        if (!_pipeline) return;
+        _pipeline = false;
+        if (_explicit) return;
+        var failed = _failed;
+        _failed = false;
+        if (_tx is null) return;
+        if (failed)
+        {
+            RollbackTransaction();
+            return;
+        }
+        Translate(() =>
+        {
+            CommitTransaction();
+            return 0;
+        });
+    }
+
     private static List<Statement> Parse(string sql)
     {
         try
@@ -192,7 +227,7 @@ public sealed partial class SqlSession : IDisposable
         }
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _cancel.Token);
         if (statement is MaintenanceStmt { Vacuum: true } vacuum) return Translate(() => RunVacuum(query, vacuum, linked.Token));
-        var autocommit = _tx is null && !_explicit && !_implicitBatch;
+        var autocommit = _tx is null && !_explicit && !_implicitBatch && !_pipeline;
         try
         {
             EnsureTransaction();
@@ -333,7 +368,7 @@ public sealed partial class SqlSession : IDisposable
                 }
                 _explicit = true;
                 _failed = false;
-                if (_tx is null || !_implicitBatch)
+                if (_tx is null || !(_implicitBatch || _pipeline))
                 {
                     _tx = null;
                     var level = t.IsolationLevel?.ToLowerInvariant() ?? Settings.Show("default_transaction_isolation");
@@ -345,7 +380,7 @@ public sealed partial class SqlSession : IDisposable
                 return new QueryResult("BEGIN");
             case "commit" or "end":
             {
-                if (!_explicit && !_implicitBatch)
+                if (!_explicit && !_implicitBatch && !_pipeline)
                 {
                     Notice("there is no transaction in progress", "25P01", "WARNING");
                     return new QueryResult("COMMIT");
@@ -362,7 +397,7 @@ public sealed partial class SqlSession : IDisposable
                 return new QueryResult("COMMIT");
             }
             case "rollback" or "abort":
-                if (!_explicit && !_implicitBatch)
+                if (!_explicit && !_implicitBatch && !_pipeline)
                 {
                     Notice("there is no transaction in progress", "25P01", "WARNING");
                     return new QueryResult("ROLLBACK");
