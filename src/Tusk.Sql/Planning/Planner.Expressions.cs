@@ -57,7 +57,7 @@ internal sealed partial class Planner
             {
                 var operand = BindExpr(list.Operand, scope);
                 var items = list.Items.Select(i => BindExpr(i, scope)).ToList();
-                var type = CommonType([operand, .. items], list.Position, "IN");
+                var type = Unmodified(CommonType([operand, .. items], list.Position, "IN"));
                 return new InListExpr(Coerce(operand, type, false, list.Position), items.Select(i => Coerce(i, type, false, list.Position)).ToArray(), list.Not);
             }
             case InSubquery sub:
@@ -239,10 +239,14 @@ internal sealed partial class Planner
         };
     }
 
+    /// <summary>A type without its length, precision and scale (varchar(3) → varchar, numeric(5,2) → numeric).</summary>
+    private static SqlType Unmodified(SqlType t) => t.Length < 0 && t.Precision < 0 && t.Scale < 0 ? t : new SqlType(t.Id);
+
     /// <summary>Brings two operands to a common type for comparison.</summary>
     private (BExpr, BExpr) Unify(BExpr l, BExpr r, int position, string op)
     {
-        var type = CommonType([l, r], position, op);
+        // Compared as the base type: 'abcd' against a varchar(3) column is no error, just unequal (as in PostgreSQL).
+        var type = Unmodified(CommonType([l, r], position, op));
         return (Coerce(l, type, false, position), Coerce(r, type, false, position));
     }
 

@@ -190,7 +190,7 @@ public static class BinaryFormat
             case SqlTypeId.Jsonb:
                 if (data.Length == 0 || data[0] != 1)
                     throw new SqlDataException(InvalidBinaryRepresentation, data.Length == 0 ? "incorrect binary data format" : $"unsupported jsonb version number {data[0]}");
-                return Utf8(data[1..]);
+                return Functions.Jsonb.Canonicalize(Utf8(data[1..]));
             default:  // text, varchar, char, unknown
                 return Utf8(data);
         }

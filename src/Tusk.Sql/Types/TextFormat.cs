@@ -108,8 +108,10 @@ public static class TextFormat
             case SqlTypeId.Numeric:
                 if (!decimal.TryParse(s, NumberStyles.Float, Invariant, out var number)) throw Invalid("numeric", text);
                 return ApplyNumericModifier(number, type);
-            case SqlTypeId.Text or SqlTypeId.Jsonb:
+            case SqlTypeId.Text:
                 return text;
+            case SqlTypeId.Jsonb:
+                return Functions.Jsonb.Canonicalize(text);   // stored and compared in jsonb's output form
             case SqlTypeId.Varchar or SqlTypeId.Char:
                 return CheckLength(text, type);
             case SqlTypeId.Bytea:
@@ -225,21 +227,25 @@ public static class TextFormat
         long micros = 0;
         var tokens = s.ToLowerInvariant().Replace("@", "", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (tokens.Length == 0) throw Invalid("interval", text);
+        if (tokens.Length == 1 && tokens[0].StartsWith('p')) return ParseIsoInterval(tokens[0], text);
         for (var i = 0; i < tokens.Length; i++)
         {
             var token = tokens[i];
             if (token == "ago") continue;
             if (token.Contains(':', StringComparison.Ordinal))
             {
+                // [+-]H:MM[:SS[.ffffff]], the hours unbounded ('27:00:00' is 27 hours, not days).
                 var negative = token.StartsWith('-');
-                if (!TimeSpan.TryParse(token.TrimStart('-', '+'), Invariant, out var span))
-                {
-                    var hms = token.TrimStart('-', '+').Split(':');
-                    if (hms.Length != 2 || !int.TryParse(hms[0], NumberStyles.None, Invariant, out var h) || !int.TryParse(hms[1], NumberStyles.None, Invariant, out var m))
-                        throw Invalid("interval", text);
-                    span = new TimeSpan(h, m, 0);
-                }
-                micros += (negative ? -1 : 1) * span.Ticks / 10;
+                var hms = token.TrimStart('-', '+').Split(':');
+                if (hms.Length is < 2 or > 3
+                    || !long.TryParse(hms[0], NumberStyles.None, Invariant, out var h)
+                    || !int.TryParse(hms[1], NumberStyles.None, Invariant, out var m) || m > 59)
+                    throw Invalid("interval", text);
+                var sec = 0.0;
+                if (hms.Length == 3 && (!double.TryParse(hms[2], NumberStyles.AllowDecimalPoint, Invariant, out sec) || sec >= 60))
+                    throw Invalid("interval", text);
+                var value = h * 3_600_000_000L + m * 60_000_000L + (long)Math.Round(sec * 1_000_000);
+                micros += negative ? -value : value;
                 continue;
             }
             if (!double.TryParse(token, NumberStyles.Float, Invariant, out var amount)) throw Invalid("interval", text);
@@ -260,6 +266,43 @@ public static class TextFormat
             }
         }
         if (tokens[^1] == "ago") return new Interval(-months, -days, -micros);
+        return new Interval(months, days, micros);
+    }
+
+    /// <summary>ISO 8601 durations: <c>P[nY][nM][nW][nD][T[nH][nM][nS]]</c> (numbers may have fractions).</summary>
+    private static Interval ParseIsoInterval(string s, string text)
+    {
+        int months = 0, days = 0;
+        long micros = 0;
+        var inTime = false;
+        var start = 1;
+        if (s.Length < 2) throw Invalid("interval", text);
+        for (var i = 1; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c == 't')
+            {
+                if (inTime || i != start) throw Invalid("interval", text);
+                inTime = true;
+                start = i + 1;
+                continue;
+            }
+            if (char.IsAsciiDigit(c) || c is '.' or '-') continue;
+            if (!double.TryParse(s.AsSpan(start, i - start), NumberStyles.Float, Invariant, out var n)) throw Invalid("interval", text);
+            switch (inTime, c)
+            {
+                case (false, 'y'): months += (int)(n * 12); break;
+                case (false, 'm'): months += (int)n; break;
+                case (false, 'w'): days += (int)(n * 7); break;
+                case (false, 'd'): days += (int)n; micros += (long)((n - Math.Truncate(n)) * Interval.MicrosecondsPerDay); break;
+                case (true, 'h'): micros += (long)(n * 3_600_000_000L); break;
+                case (true, 'm'): micros += (long)(n * 60_000_000L); break;
+                case (true, 's'): micros += (long)Math.Round(n * 1_000_000); break;
+                default: throw Invalid("interval", text);
+            }
+            start = i + 1;
+        }
+        if (start != s.Length) throw Invalid("interval", text);
         return new Interval(months, days, micros);
     }
 
