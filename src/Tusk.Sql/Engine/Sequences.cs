@@ -6,11 +6,16 @@ namespace Tusk.Sql;
 /// <summary>
 /// Sequences (serial, identity, hidden rowids): nextval is not transactional, as in PostgreSQL. Values are handed out
 /// from blocks reserved by small transactions of their own, so a crash leaves gaps but never repeats a value.
+/// A sequence's block doubles each time one is used up (from 1,024 to 65,536 values), so that a bulk load of a
+/// million rows reserves about twenty blocks, each a commit with an fsync, instead of a thousand; a restart leaves
+/// at most one block of gaps.
 /// </summary>
 internal sealed class Sequences(KvStore kv)
 {
-    private const long BlockSize = 1024;
+    private const long BlockSizeMin = 1024;
+    private const long BlockSizeMax = 65_536;
     private readonly Dictionary<string, (long Next, long Limit)> _blocks = [];
+    private readonly Dictionary<string, long> _blockSizes = [];   // the next block's size, by sequence; guarded by _allocate
     private readonly Lock _lock = new();
     private readonly Lock _allocate = new();
 
@@ -37,7 +42,7 @@ internal sealed class Sequences(KvStore kv)
         }
         // One allocator at a time: the others wait here and then take values from the block it reserved. (Racing
         // allocators would conflict and spin until the winner's commit became visible.) The lock is held across the
-        // reserving commit on purpose; it is only ever taken once per BlockSize values.
+        // reserving commit on purpose; it is only ever taken once per block.
         lock (_allocate)
         {
             lock (_lock)
@@ -67,7 +72,8 @@ internal sealed class Sequences(KvStore kv)
                 return v;
             }
             var next = (long)TupleEncoding.Unpack(value)[0]!;
-            tx.Put(Key(name), TupleEncoding.Pack(next + BlockSize));
+            var size = _blockSizes.GetValueOrDefault(name, BlockSizeMin);
+            tx.Put(Key(name), TupleEncoding.Pack(next + size));
             try
             {
                 tx.Commit();
@@ -78,9 +84,10 @@ internal sealed class Sequences(KvStore kv)
                 Thread.Yield();
                 continue;
             }
+            _blockSizes[name] = Math.Min(size * 2, BlockSizeMax);
             lock (_lock)
             {
-                _blocks[name] = (next + 1, next + BlockSize);
+                _blocks[name] = (next + 1, next + size);
             }
             return next;
         }
