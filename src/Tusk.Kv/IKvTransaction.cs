@@ -62,15 +62,16 @@ public interface IKvTransaction : IDisposable
     void Rollback();
 
     /// <summary>
-    /// Takes an exclusive lock on <paramref name="key"/> until the transaction ends, waiting while another transaction
-    /// holds it (SQL row locks). Reads after it see the latest committed version at READ COMMITTED. At REPEATABLE READ
+    /// Takes a lock on <paramref name="key"/> until the transaction ends (SQL row locks), waiting while another
+    /// transaction holds a conflicting one: an exclusive lock conflicts with every other lock, shared locks
+    /// (<paramref name="exclusive"/> false) only with an exclusive one; a shared holder may upgrade. Reads after it see the latest committed version at READ COMMITTED. At REPEATABLE READ
     /// and SERIALIZABLE, a key some transaction committed after this one's snapshot cannot be locked: the lock is
     /// kept and <see cref="KvSerializationException"/> (40001) thrown, as PostgreSQL does for SELECT ... FOR UPDATE
     /// of a row updated concurrently. Throws
     /// <see cref="KvDeadlockException"/> (40P01) when waiting would deadlock and <see cref="KvLockTimeoutException"/>
     /// (55P03) after <paramref name="timeout"/>.
     /// </summary>
-    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout);
+    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, bool exclusive = true);
 
     /// <summary>
     /// A mark of the writes buffered so far (SQL SAVEPOINT). Reads made after it stay in the read set (a rollback to

@@ -1,39 +1,45 @@
 namespace Tusk.Kv;
 
 /// <summary>
-/// Exclusive key locks held until a transaction ends (SQL row locks: UPDATE, DELETE and SELECT ... FOR UPDATE at
-/// READ COMMITTED wait for the row's current writer instead of overwriting it). A waiter that would close a cycle of
-/// waits gets <see cref="KvDeadlockException"/> (40P01); one that waits longer than the timeout gets
+/// Key locks held until a transaction ends (SQL row locks: UPDATE, DELETE and SELECT ... FOR UPDATE take them
+/// exclusive, SELECT ... FOR SHARE and foreign-key checks shared). Shared locks on a key coexist; an exclusive one
+/// excludes every other lock on it, and a holder of a shared lock may upgrade it. A waiter that would close a cycle
+/// of waits gets <see cref="KvDeadlockException"/> (40P01); one that waits longer than the timeout gets
 /// <see cref="KvLockTimeoutException"/> (55P03). Single node: the table is in memory.
 /// </summary>
 internal sealed class LockTable(Tusk.Core.IClock clock)
 {
-    private readonly Dictionary<byte[], KvTransaction> _owners = new(KeyEquality.Instance);
-    private readonly Dictionary<KvTransaction, KvTransaction> _waitsFor = [];
+    /// <summary>The holders of one key: an exclusive owner, or any number of shared ones.</summary>
+    private sealed class Holders
+    {
+        public KvTransaction? Exclusive;
+        public readonly List<KvTransaction> Shared = new(2);
+
+        public bool IsEmpty => Exclusive is null && Shared.Count == 0;
+    }
+
+    private readonly Dictionary<byte[], Holders> _holders = new(KeyEquality.Instance);
+    private readonly Dictionary<KvTransaction, List<KvTransaction>> _waitsFor = [];   // a waiter → the holders it waits for
     private readonly object _lock = new();
 
-    /// <summary>Takes the lock on <paramref name="key"/> for <paramref name="tx"/>; returns false if it already held it.</summary>
-    public bool Acquire(KvTransaction tx, byte[] key, TimeSpan timeout)
+    /// <summary>
+    /// Takes the lock on <paramref name="key"/> for <paramref name="tx"/> (shared unless <paramref name="exclusive"/>);
+    /// returns false if it already held a lock on the key (the key is then already in its list to release).
+    /// </summary>
+    public bool Acquire(KvTransaction tx, byte[] key, TimeSpan timeout, bool exclusive = true)
     {
         var deadline = clock.MonotonicTicks + (long)(timeout.TotalSeconds * clock.TicksPerSecond);
         lock (_lock)
         {
             while (true)
             {
-                if (!_owners.TryGetValue(key, out var owner))
-                {
-                    _owners[key] = tx;
-                    return true;
-                }
-                if (owner == tx) return false;
-                // A cycle: the owner (transitively) waits for us.
-                for (var t = owner; t is not null; t = _waitsFor.GetValueOrDefault(t))
-                {
-                    if (t == tx) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
-                }
+                _holders.TryGetValue(key, out var holders);
+                var blockers = Blockers(holders, tx, exclusive);
+                if (blockers is null) return Grant(holders, key, tx, exclusive);
+                if (ClosesCycle(tx, blockers)) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
                 var remaining = (deadline - clock.MonotonicTicks) * 1000 / clock.TicksPerSecond;
                 if (remaining <= 0) throw new KvLockTimeoutException($"could not obtain a lock within {timeout.TotalMilliseconds:0} ms");
-                _waitsFor[tx] = owner;
+                _waitsFor[tx] = blockers;
                 try
                 {
                     Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
@@ -46,6 +52,57 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
         }
     }
 
+    /// <summary>The other transactions whose locks on the key conflict with the one asked for; null when none (no allocation).</summary>
+    private static List<KvTransaction>? Blockers(Holders? holders, KvTransaction tx, bool exclusive)
+    {
+        if (holders is null) return null;
+        List<KvTransaction>? blockers = null;
+        if (holders.Exclusive is { } owner && owner != tx) (blockers ??= []).Add(owner);
+        if (exclusive)
+        {
+            foreach (var t in holders.Shared)
+            {
+                if (t != tx) (blockers ??= []).Add(t);
+            }
+        }
+        return blockers;
+    }
+
+    private bool Grant(Holders? holders, byte[] key, KvTransaction tx, bool exclusive)
+    {
+        if (holders is null)
+        {
+            holders = new Holders();
+            _holders[key] = holders;
+        }
+        var held = holders.Exclusive == tx || holders.Shared.Contains(tx);
+        if (exclusive)
+        {
+            holders.Shared.Remove(tx);   // an upgrade
+            holders.Exclusive = tx;
+        }
+        else if (!held)
+        {
+            holders.Shared.Add(tx);
+        }
+        return !held;
+    }
+
+    /// <summary>Whether <paramref name="tx"/> waiting for <paramref name="blockers"/> closes a cycle in the waits-for graph.</summary>
+    private bool ClosesCycle(KvTransaction tx, List<KvTransaction> blockers)
+    {
+        var stack = new Stack<KvTransaction>(blockers);
+        var seen = new HashSet<KvTransaction>();
+        while (stack.Count > 0)
+        {
+            var t = stack.Pop();
+            if (t == tx) return true;
+            if (!seen.Add(t) || !_waitsFor.TryGetValue(t, out var next)) continue;
+            foreach (var n in next) stack.Push(n);
+        }
+        return false;
+    }
+
     /// <summary>Releases <paramref name="keys"/> held by <paramref name="tx"/> and wakes the waiters.</summary>
     public void Release(KvTransaction tx, List<byte[]> keys)
     {
@@ -54,7 +111,10 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
         {
             foreach (var key in keys)
             {
-                if (_owners.TryGetValue(key, out var owner) && owner == tx) _owners.Remove(key);
+                if (!_holders.TryGetValue(key, out var holders)) continue;
+                if (holders.Exclusive == tx) holders.Exclusive = null;
+                else holders.Shared.Remove(tx);
+                if (holders.IsEmpty) _holders.Remove(key);
             }
             Monitor.PulseAll(_lock);
         }

@@ -117,7 +117,15 @@ internal sealed class ForeignKeys
             if (v is null) return;
             values[i] = v;
         }
-        if (link.ParentKey(values) is { } key && ctx.Tx.Get(key) is not null) return;
+        var key = link.ParentKey(values);
+        // Below SERIALIZABLE (which validates the read at commit), a shared lock on the referenced row keeps a
+        // concurrent DELETE or re-key of it waiting until this transaction ends, as PostgreSQL's FOR KEY SHARE does;
+        // at REPEATABLE READ a referenced row changed after the snapshot is a 40001.
+        if (key is not null && ctx.Tx.Isolation != Kv.IsolationLevel.Serializable)
+        {
+            ctx.Tx.Lock(key, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), exclusive: false);
+        }
+        if (key is not null && ctx.Tx.Get(key) is not null) return;
         var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));
         var text = string.Join(", ", link.ChildOrdinals.Select(o => TextFormat.Format(row[o]!, link.Child.Columns[o].Type)));
         throw new SqlException("23503", $"insert or update on table \"{link.Child.Name}\" violates foreign key constraint \"{link.Key.Name}\"",

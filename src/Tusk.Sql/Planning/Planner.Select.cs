@@ -352,9 +352,16 @@ internal sealed partial class Planner
                     if (clause.Tables.Length == 0) continue;   // subqueries and functions in FROM are not locked
                     throw new SqlException("0A000", $"{LockingName(clause)} cannot be applied to \"{name}\": only base tables can be locked");
                 }
-                if (targets.Any(t => t.Alias == name)) continue;
+                var exclusive = clause.Strength is "update" or "no key update";
+                var existing = targets.FindIndex(t => t.Alias == name);
+                if (existing >= 0)
+                {
+                    // Named twice: the stronger lock wins.
+                    if (exclusive) targets[existing] = targets[existing] with { Exclusive = true };
+                    continue;
+                }
                 targets.Add(new LockRowsNode.Target(name, relation.Columns[0].Index - relation.Columns[0].AttNum + 1, new TableWriter(table, []),
-                    new TableScanNode(table, name, new KeyBounds(), null), clause.Wait));
+                    new TableScanNode(table, name, new KeyBounds(), null), clause.Wait, exclusive));
             }
         }
         return [.. targets];

@@ -187,4 +187,59 @@ public sealed class RowLockTests : IDisposable
         await Task.WhenAll(tasks);
         Assert.Equal((workers * each).ToString(), _db.Query("SELECT n FROM hits WHERE page = 'home'"));
     }
+
+    [Fact]
+    public async Task ForShareLocksCoexistAndHoldOffWriters()
+    {
+        _db.Run("CREATE TABLE t (id int PRIMARY KEY, v int)");
+        _db.Run("INSERT INTO t VALUES (1, 0)");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+        using var c = _db.NewSession();
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Assert.Equal("0", Query(a, "SELECT v FROM t WHERE id = 1 FOR SHARE"));
+        Assert.Equal("0", Query(b, "SELECT v FROM t WHERE id = 1 FOR KEY SHARE NOWAIT"));
+        Assert.Equal("55P03", SqlTestDatabase.Error(c, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT").SqlState);
+        Run(c, "SET default_transaction_isolation = 'read committed'");
+        var writer = Task.Run(() => Run(c, "UPDATE t SET v = v + 1 WHERE id = 1"));
+        await AssertWaits(writer);
+        Run(a, "COMMIT");
+        await AssertWaits(writer);
+        Run(b, "COMMIT");
+        await writer;
+        Assert.Equal("1", _db.Query("SELECT v FROM t"));
+    }
+
+    [Fact]
+    public async Task ReadCommittedForeignKeysHoldTheReferencedRow()
+    {
+        _db.Run("CREATE TABLE parent (id int PRIMARY KEY)");
+        _db.Run("CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id))");
+        _db.Run("INSERT INTO parent VALUES (1), (2)");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+
+        // A child inserted but not committed: deleting its parent waits, then finds the child.
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(a, "INSERT INTO child VALUES (10, 1)");
+        Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        var delete = Task.Run(() => SqlTestDatabase.Error(b, "DELETE FROM parent WHERE id = 1"));
+        await AssertWaits(delete);
+        Run(a, "COMMIT");
+        Assert.Equal("23503", (await delete).SqlState);
+        Run(b, "ROLLBACK");
+
+        // A parent deleted but not committed: inserting a child of it waits, then finds it gone.
+        Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(b, "DELETE FROM parent WHERE id = 2");
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        var insert = Task.Run(() => SqlTestDatabase.Error(a, "INSERT INTO child VALUES (11, 2)"));
+        await AssertWaits(insert);
+        Run(b, "COMMIT");
+        Assert.Equal("23503", (await insert).SqlState);
+        Run(a, "ROLLBACK");
+        Assert.Equal("10|1", _db.Query("SELECT * FROM child"));
+        Assert.Equal("1", _db.Query("SELECT * FROM parent"));
+    }
 }
