@@ -17,10 +17,39 @@ namespace Tusk.Kv;
 /// anyway, raising <see cref="Floor"/>: a transaction whose snapshot is below the floor cannot be validated and
 /// aborts (FoundationDB's "transaction too old").</para>
 ///
+/// <para>A large commit (a bulk load: more than <see cref="SummarizeAbove"/> keys) is tracked as the spans of its
+/// sorted keys, <see cref="KeysPerSpan"/> keys each, instead of key by key: validation then treats every key inside
+/// a span as written by it. That is conservative (a transaction touching an unwritten key between two loaded keys
+/// may fail with 40001 while the load is tracked) and keeps recording and forgetting a million-key commit cheap.</para>
+///
 /// <para>Not thread-safe: protected by the store's mutex.</para>
 /// </summary>
 internal sealed class CommitTracker
 {
+    /// <summary>A summarized commit: its keys' spans, sorted and disjoint (Lows[i] ≤ Highs[i] &lt; Lows[i + 1]).</summary>
+    private sealed record Summary(ulong Timestamp, byte[][] Lows, byte[][] Highs)
+    {
+        /// <summary>Index of the span that could hold <paramref name="key"/> (the last with Low ≤ key), or -1.</summary>
+        public int SpanAtOrBefore(ReadOnlySpan<byte> key)
+        {
+            int lo = 0, hi = Lows.Length - 1, found = -1;
+            while (lo <= hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (Lows[mid].AsSpan().SequenceCompareTo(key) <= 0)
+                {
+                    found = mid;
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+            return found;
+        }
+    }
+
     private sealed class Entry
     {
         public byte[] Key = [];
@@ -29,8 +58,16 @@ internal sealed class CommitTracker
 
     private static readonly IComparer<Entry> _byKey = Comparer<Entry>.Create((a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
 
+    /// <summary>Commits with more keys than this are tracked as spans.</summary>
+    internal const int SummarizeAbove = 4096;
+
+    /// <summary>Keys per span of a summarized commit.</summary>
+    internal const int KeysPerSpan = 1024;
+
     private readonly SortedSet<Entry> _latest = new(_byKey);   // Key → newest tracked commit of it.
-    private readonly Queue<(ulong Timestamp, byte[][] Keys)> _commits = new(); // Ascending timestamps.
+    private readonly List<Summary> _summaries = [];   // Summarized commits, ascending timestamps.
+    private int _spanCount;                           // Spans in _summaries.
+    private readonly Queue<(ulong Timestamp, byte[][] Keys, bool Summarized)> _commits = new(); // Ascending timestamps.
     private readonly Entry _probe = new();
     private readonly Entry _probeHigh = new();
     private readonly int _keysMax;
@@ -46,8 +83,8 @@ internal sealed class CommitTracker
     /// <summary>Invariant: every commit with a timestamp above the floor is tracked. Only grows.</summary>
     public ulong Floor { get; private set; }
 
-    /// <summary>Keys tracked.</summary>
-    public int KeyCount => _latest.Count;
+    /// <summary>Keys tracked (a summarized commit's span counts as one).</summary>
+    public int KeyCount => _latest.Count + _spanCount;
 
     /// <summary>Commits tracked.</summary>
     public int CommitCount => _commits.Count;
@@ -57,6 +94,28 @@ internal sealed class CommitTracker
     {
         Invariant.Check(timestamp > _lastRecorded, "commit timestamps must be recorded in increasing order");
         _lastRecorded = timestamp;
+        if (keys.Length > SummarizeAbove)
+        {
+            // The keys come sorted (a transaction's write set): each span covers exactly its run of keys.
+            var spans = (keys.Length + KeysPerSpan - 1) / KeysPerSpan;
+            var lows = new byte[spans][];
+            var highs = new byte[spans][];
+            for (var i = 0; i < spans; i++)
+            {
+                lows[i] = keys[i * KeysPerSpan];
+                highs[i] = keys[Math.Min((i + 1) * KeysPerSpan, keys.Length) - 1];
+                Invariant.Check(lows[i].AsSpan().SequenceCompareTo(highs[i]) <= 0 && (i == 0 || highs[i - 1].AsSpan().SequenceCompareTo(lows[i]) < 0),
+                    "a summarized commit's keys must be sorted");
+            }
+            _summaries.Add(new Summary(timestamp, lows, highs));
+            _spanCount += spans;
+            _commits.Enqueue((timestamp, [], true));
+            while (KeyCount > _keysMax && _commits.Count > 1)
+            {
+                ForgetOldest();
+            }
+            return;
+        }
         foreach (byte[] key in keys)
         {
             _probe.Key = key;
@@ -70,9 +129,9 @@ internal sealed class CommitTracker
             }
         }
         _probe.Key = [];
-        _commits.Enqueue((timestamp, keys));
+        _commits.Enqueue((timestamp, keys, false));
         // Keep the newest commit even when it alone exceeds the limit: forgetting it would fail every transaction.
-        while (_latest.Count > _keysMax && _commits.Count > 1)
+        while (KeyCount > _keysMax && _commits.Count > 1)
         {
             ForgetOldest();
         }
@@ -89,7 +148,16 @@ internal sealed class CommitTracker
 
     private void ForgetOldest()
     {
-        var (timestamp, keys) = _commits.Dequeue();
+        var (timestamp, keys, summarized) = _commits.Dequeue();
+        Floor = Math.Max(Floor, timestamp);
+        if (summarized)
+        {
+            var summary = _summaries[0];   // commits are forgotten oldest first, and summaries kept in that order
+            Invariant.Check(summary.Timestamp == timestamp, "summaries are forgotten in commit order");
+            _summaries.RemoveAt(0);
+            _spanCount -= summary.Lows.Length;
+            return;
+        }
         foreach (byte[] key in keys)
         {
             _probe.Key = key;
@@ -99,7 +167,6 @@ internal sealed class CommitTracker
             }
         }
         _probe.Key = [];
-        Floor = Math.Max(Floor, timestamp);
     }
 
     /// <summary>The newest tracked commit timestamp of <paramref name="key"/>, 0 when none.</summary>
@@ -108,6 +175,12 @@ internal sealed class CommitTracker
         _probe.Key = key;
         ulong result = _latest.TryGetValue(_probe, out var entry) ? entry.Timestamp : 0;
         _probe.Key = [];
+        foreach (var summary in _summaries)
+        {
+            if (summary.Timestamp <= result) continue;
+            var i = summary.SpanAtOrBefore(key);
+            if (i >= 0 && key.AsSpan().SequenceCompareTo(summary.Highs[i]) <= 0) result = summary.Timestamp;
+        }
         return result;
     }
 
@@ -117,6 +190,17 @@ internal sealed class CommitTracker
     /// </summary>
     public byte[]? FindNewerInRange(byte[] begin, byte[]? endExclusive, ulong snapshot)
     {
+        foreach (var summary in _summaries)
+        {
+            if (summary.Timestamp <= snapshot) continue;
+            // The first span ending at or after begin: the span holding begin, else the one after it.
+            var i = summary.SpanAtOrBefore(begin);
+            if (i < 0 || summary.Highs[i].AsSpan().SequenceCompareTo(begin) < 0) i++;
+            if (i < summary.Lows.Length && (endExclusive == null || summary.Lows[i].AsSpan().SequenceCompareTo(endExclusive) < 0))
+            {
+                return summary.Lows[i].AsSpan().SequenceCompareTo(begin) >= 0 ? summary.Lows[i] : begin;
+            }
+        }
         if (_latest.Count == 0)
         {
             return null;
