@@ -481,7 +481,7 @@ public readonly struct SqlNumeric : IEquatable<SqlNumeric>, IComparable<SqlNumer
             case Kind.NegativeInfinity: return double.NegativeInfinity;
         }
         // Both operands exact in a double: one IEEE division is correctly rounded.
-        if (!_isBig && _scale < DoublePowers.Length && Math.Abs(_small) < (1L << 53)) return _small / DoublePowers[_scale];
+        if (!_isBig && _scale < DoublePowers.Length && _small is > -(1L << 53) and < (1L << 53)) return _small / DoublePowers[_scale];
         return double.Parse(ToString(), NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 

@@ -47,6 +47,7 @@ public sealed class NumericTests : IDisposable
     [InlineData("SELECT 12345678901234567890123 + 1", "12345678901234567890124")]
     [InlineData("SELECT 1.0 = 1.00, 1.0::numeric = 1, 2.5::numeric::int, (-2.5)::numeric::int, 0.1::float8::numeric", "t|t|3|-3|0.1")]
     [InlineData("SELECT 12345678901234567890.5::numeric::float8", "1.2345678901234567e+19")]
+    [InlineData("SELECT (-9223372036854775808)::numeric::float8, -9223372036854775808::numeric * 2", "-9.223372036854776e+18|-18446744073709551616")]
     [InlineData("SELECT 123.456::numeric(5,2), 0.5::numeric(1,0), 99.5::numeric(3)", "123.46|1|100")]
     [InlineData("SELECT to_char(123456789012345678901234567890.126, 'FM999999999999999999999999999999.99')", "123456789012345678901234567890.13")]
     [InlineData("SELECT '{\"a\": 123456789012345678901234567890.5}'::jsonb -> 'a', ('{\"a\": 1.50}'::jsonb ->> 'a')::numeric + 1", "123456789012345678901234567890.5|2.50")]
