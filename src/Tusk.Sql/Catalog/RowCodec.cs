@@ -55,6 +55,7 @@ internal static class RowCodec
     /// <summary>Appends a value to a key being built (order preserving).</summary>
     public static void AppendKeyValue(ref TupleWriter w, object? value, SqlType type)
     {
+        if (type.Id == SqlTypeId.Numeric && value is short or int or long or float or double) value = Execution.Values.ToNumeric(value);
         switch (value)
         {
             case null: w.AppendNull(); break;
@@ -85,12 +86,8 @@ internal static class RowCodec
                 w.AppendInt64(iv.Microseconds);
                 w.EndTuple();
                 break;
-            case decimal m:
-                // Ordered by the double nearest the value, then by the exact value's canonical text.
-                w.BeginTuple();
-                w.AppendDouble((double)m);
-                w.AppendString((m / 1.000000000000000000000000000000000m).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                w.EndTuple();
+            case SqlNumeric m:
+                w.AppendBytes(NumericKey.Encode(m));
                 break;
             default:
                 throw new ArgumentException($"cannot encode {value.GetType().Name} for {type}");
@@ -105,12 +102,15 @@ internal static class RowCodec
             case TupleTokenType.Null: return null;
             case TupleTokenType.Boolean: return r.GetBoolean();
             case TupleTokenType.String:
-                return type.Id == SqlTypeId.Numeric
-                    ? decimal.Parse(r.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)
-                    : r.GetString();
+                return type.Id == SqlTypeId.Numeric ? SqlNumeric.Parse(r.GetString()) : r.GetString();
             case TupleTokenType.Bytes:
             {
                 var bytes = r.GetBytes();
+                if (type.Id == SqlTypeId.Numeric)
+                {
+                    var m = NumericKey.Decode(bytes);
+                    return type.Precision >= 0 ? TextFormat.ApplyNumericModifier(m, type) : m;
+                }
                 return type.Id == SqlTypeId.Uuid ? new Guid(bytes, bigEndian: true) : bytes;
             }
             case TupleTokenType.Double:
@@ -140,12 +140,13 @@ internal static class RowCodec
                     r.Read(); // end
                     return new Interval(months, days, micros);
                 }
+                // Keys written before numeric keys were order-preserving bytes: (double, canonical text).
                 r.Read(); // double
                 r.Read();
                 var text = r.GetString();
                 r.Read(); // end
-                var m = decimal.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
-                return type.Precision >= 0 ? TextFormat.ApplyNumericModifier(m, type) : m;
+                var legacy = SqlNumeric.Parse(text);
+                return type.Precision >= 0 ? TextFormat.ApplyNumericModifier(legacy, type) : legacy;
             }
             default:
                 throw new InvalidDataException($"unexpected {r.TokenType} in a row key");
@@ -197,10 +198,10 @@ internal static class RowCodec
             if (isKey[i] || row[i] is null) continue;
             var c = table.Columns[i];
             w.AppendInt64(c.Id);
-            if (row[i] is decimal m)
+            if (row[i] is SqlNumeric m)
             {
                 // Values keep their exact scale (1.50 stays 1.50); only keys need the canonical, ordered form.
-                w.AppendString(m.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.AppendString(m.ToString());
                 continue;
             }
             AppendKeyValue(ref w, row[i], c.Type);

@@ -281,7 +281,7 @@ public sealed partial class SqlSession : IDisposable
     internal static Exception Map(Exception e) => e switch
     {
         SqlException => e,
-        SqlDataException d => new SqlException(d.SqlState, d.Message),
+        SqlDataException d => new SqlException(d.SqlState, d.Message, detail: d.Detail),
         KvSerializationException k => new SqlException("40001", "could not serialize access due to concurrent update", detail: k.Message,
             hint: "The transaction might succeed if retried.", inner: k),
         KvException k => new SqlException(k.SqlState, k.Message),

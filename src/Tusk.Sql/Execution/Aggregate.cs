@@ -108,14 +108,7 @@ internal sealed class Accumulator(AggregateSpec spec)
                 }
                 else
                 {
-                    try
-                    {
-                        _value = (_value is decimal m ? m : 0m) + Values.ToDecimal(v);
-                    }
-                    catch (OverflowException)
-                    {
-                        throw new SqlException("22003", "value overflows numeric format");
-                    }
+                    _value = Accumulate(_value, v);
                 }
                 break;
             case "min":
@@ -151,8 +144,9 @@ internal sealed class Accumulator(AggregateSpec spec)
                 if (_count == 0) return null;
                 return spec.ResultType.Id switch
                 {
-                    SqlTypeId.Int8 => Values.Narrow(decimal.ToInt64((decimal)_value!), SqlTypeId.Int8),
+                    SqlTypeId.Int8 => SumAsInt8(_value!),
                     SqlTypeId.Float4 => (float)(double)_value!,
+                    SqlTypeId.Numeric => Values.ToNumeric(_value!),
                     _ => _value,
                 };
             case "avg":
@@ -160,7 +154,8 @@ internal sealed class Accumulator(AggregateSpec spec)
                 return _value switch
                 {
                     double d => d / _count,
-                    decimal m => Values.Arithmetic('/', m, (decimal)_count, SqlTypeId.Numeric),
+                    long l => Values.Arithmetic('/', SqlNumeric.FromInt64(l), SqlNumeric.FromInt64(_count), SqlTypeId.Numeric),
+                    SqlNumeric m => Values.Arithmetic('/', m, SqlNumeric.FromInt64(_count), SqlTypeId.Numeric),
                     Interval i => new Interval((int)(i.Months / _count), (int)(i.Days / _count), i.Microseconds / _count),
                     _ => null,
                 };
@@ -197,12 +192,34 @@ internal sealed class Accumulator(AggregateSpec spec)
                 var n = (double)_count;
                 var variance = Math.Max(0, (_sumSq - _sum * _sum / n) / (pop ? n : n - 1));
                 var r = spec.Name.StartsWith("stddev", StringComparison.Ordinal) ? Math.Sqrt(variance) : variance;
-                return spec.ResultType.Id == SqlTypeId.Numeric ? Math.Round((decimal)r, 16) : r;
+                return spec.ResultType.Id == SqlTypeId.Numeric ? SqlNumeric.FromDouble(r).Round(16) : r;
             }
             default:
                 return _value;
         }
     }
+
+    /// <summary>
+    /// sum/avg of integers and numerics: a long while the running sum fits one (the common case, no allocation beyond
+    /// the box), numeric from the first overflow on; numerics always add as numeric (no overflow before 131072 digits).
+    /// </summary>
+    private static object Accumulate(object? sum, object v)
+    {
+        if (v is SqlNumeric || sum is SqlNumeric) return Values.ToNumeric(sum ?? 0L) + Values.ToNumeric(v);
+        var acc = sum is long l ? l : 0L;
+        var add = Values.ToLong(v);
+        var total = acc + add;
+        if (((acc ^ total) & (add ^ total)) < 0) return SqlNumeric.FromInt64(acc) + SqlNumeric.FromInt64(add);
+        return total;
+    }
+
+    /// <summary>sum(int2/int4) is int8: bigint out of range if the exact sum does not fit.</summary>
+    private static object SumAsInt8(object sum) => sum switch
+    {
+        long l => l,
+        SqlNumeric n when n.TryRoundToInt64(out var l) => l,
+        _ => throw Values.Overflow(SqlTypeId.Int8),
+    };
 
     private List<(object?[] Args, object?[] Keys)> Ordered()
     {

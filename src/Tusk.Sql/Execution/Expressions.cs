@@ -728,7 +728,7 @@ internal sealed class FuncExpr : BExpr
         }
         catch (SqlDataException e)
         {
-            throw new SqlException(e.SqlState, e.Message);
+            throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
         }
     }
 

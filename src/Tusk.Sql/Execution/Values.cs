@@ -20,7 +20,7 @@ internal static class Values
             case int x when b is int y: return x.CompareTo(y);
             case long x when b is long y: return x.CompareTo(y);
             case string x when b is string y: return string.CompareOrdinal(x, y);
-            case decimal x when b is decimal y: return x.CompareTo(y);
+            case SqlNumeric x when b is SqlNumeric y: return x.CompareTo(y);
             case double x when b is double y: return CompareDouble(x, y);
             case bool x when b is bool y: return x.CompareTo(y);
             case DateTime x when b is DateTime y: return x.Ticks.CompareTo(y.Ticks);
@@ -33,7 +33,7 @@ internal static class Values
         if (IsNumber(a) && IsNumber(b))
         {
             if (a is double or float || b is double or float) return CompareDouble(ToDouble(a), ToDouble(b));
-            if (a is decimal || b is decimal) return ToDecimal(a).CompareTo(ToDecimal(b));
+            if (a is SqlNumeric || b is SqlNumeric) return ToNumeric(a).CompareTo(ToNumeric(b));
             return ToLong(a).CompareTo(ToLong(b));
         }
         if (a is DateOnly da && b is DateTime tb) return da.ToDateTime(TimeOnly.MinValue).Ticks.CompareTo(tb.Ticks);
@@ -66,14 +66,14 @@ internal static class Values
         return Compare(a, b);
     }
 
-    public static bool IsNumber(object v) => v is short or int or long or decimal or double or float;
+    public static bool IsNumber(object v) => v is short or int or long or SqlNumeric or double or float;
 
     public static long ToLong(object v) => v switch
     {
         short s => s,
         int i => i,
         long l => l,
-        decimal d => decimal.ToInt64(d),
+        SqlNumeric n => n.TruncateToInt64(),
         double d => (long)d,
         float f => (long)f,
         _ => throw new InvalidCastException(),
@@ -84,20 +84,21 @@ internal static class Values
         short s => s,
         int i => i,
         long l => l,
-        decimal d => (double)d,
+        SqlNumeric n => n.ToDouble(),
         double d => d,
         float f => f,
         _ => throw new InvalidCastException(),
     };
 
-    public static decimal ToDecimal(object v) => v switch
+    /// <summary>A number as numeric: floats as PostgreSQL converts them (15 significant digits for float8, 6 for float4).</summary>
+    public static SqlNumeric ToNumeric(object v) => v switch
     {
+        SqlNumeric n => n,
         short s => s,
         int i => i,
         long l => l,
-        decimal d => d,
-        double d => double.IsFinite(d) ? (decimal)d : throw new SqlDataException("22003", "cannot convert infinity or NaN to numeric"),
-        float f => (decimal)f,
+        double d => SqlNumeric.FromDouble(d),
+        float f => SqlNumeric.FromDouble(f, 6),
         _ => throw new InvalidCastException(),
     };
 
@@ -106,7 +107,7 @@ internal static class Values
         short => "smallint",
         int => "integer",
         long => "bigint",
-        decimal => "numeric",
+        SqlNumeric => "numeric",
         double => "double precision",
         float => "real",
         string => "text",
@@ -149,7 +150,7 @@ internal static class Values
     {
         null => 0,
         short or int or long => ToLong(v).GetHashCode(),
-        decimal d => d == decimal.Truncate(d) && d >= long.MinValue && d <= long.MaxValue ? decimal.ToInt64(d).GetHashCode() : ((double)d).GetHashCode(),
+        SqlNumeric n => n.GetHashCode(),
         double d => d == Math.Truncate(d) && Math.Abs(d) < 9e18 ? ((long)d).GetHashCode() : d.GetHashCode(),
         float f => f == MathF.Truncate(f) && Math.Abs(f) < 9e18 ? ((long)f).GetHashCode() : ((double)f).GetHashCode(),
         byte[] b => HashBytes(b),
@@ -223,7 +224,7 @@ internal static class Values
             }
             default:
             {
-                decimal x = ToDecimal(a), y = ToDecimal(b);
+                SqlNumeric x = ToNumeric(a), y = ToNumeric(b);
                 try
                 {
                     return op switch
@@ -231,35 +232,17 @@ internal static class Values
                         '+' => x + y,
                         '-' => x - y,
                         '*' => x * y,
-                        '/' => y == 0 ? throw DivisionByZero() : DivideNumeric(x, y),
-                        '%' => y == 0 ? throw DivisionByZero() : x % y,
+                        '/' => x / y,
+                        '%' => x % y,
                         _ => throw new InvalidOperationException(),
                     };
                 }
-                catch (OverflowException)
+                catch (SqlDataException e)
                 {
-                    throw new SqlException("22003", "value overflows numeric format");
+                    throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
                 }
             }
         }
-    }
-
-    /// <summary>PostgreSQL's numeric division result scale: at least 16 significant digits, at least the operands' scales.</summary>
-    private static decimal DivideNumeric(decimal x, decimal y)
-    {
-        var q = x / y;
-        var scale = Math.Max(Math.Max(x.Scale, y.Scale), 16 - DigitsBeforePoint(q));
-        scale = Math.Clamp(scale, 0, 20);
-        return Math.Round(q, scale, MidpointRounding.AwayFromZero);
-    }
-
-    private static int DigitsBeforePoint(decimal q)
-    {
-        var a = Math.Abs(decimal.Truncate(q));
-        if (a == 0) return 0;
-        var n = 0;
-        while (a >= 1) { a = decimal.Truncate(a / 10); n++; }
-        return n;
     }
 
     public static object Narrow(long r, SqlTypeId type) => type switch
@@ -274,7 +257,7 @@ internal static class Values
         short s => s == short.MinValue ? throw Overflow(type) : (short)-s,
         int i => i == int.MinValue ? throw Overflow(type) : -i,
         long l => l == long.MinValue ? throw Overflow(type) : -l,
-        decimal d => -d,
+        SqlNumeric n => -n,
         double d => -d,
         float f => -f,
         Interval i => new Interval(-i.Months, -i.Days, -i.Microseconds),
@@ -341,7 +324,7 @@ internal static class Values
                 {
                     bool b => Narrow(b ? 1 : 0, to.Id),
                     short or int or long => Narrow(ToLong(value), to.Id),
-                    decimal d => RoundToInteger(Math.Round(d, MidpointRounding.AwayFromZero), to.Id),
+                    SqlNumeric n => RoundToInteger(n, to.Id),
                     double d => DoubleToInteger(d, to.Id),
                     float f => DoubleToInteger(f, to.Id),
                     _ => throw CannotCast(from, to),
@@ -351,7 +334,7 @@ internal static class Values
             case SqlTypeId.Float8:
                 return IsNumber(value) ? ToDouble(value) : throw CannotCast(from, to);
             case SqlTypeId.Numeric:
-                return IsNumber(value) ? Wrap(() => TextFormat.ApplyNumericModifier(ToDecimal(value), to)) : throw CannotCast(from, to);
+                return IsNumber(value) ? Wrap(() => TextFormat.ApplyNumericModifier(ToNumeric(value), to)) : throw CannotCast(from, to);
             case SqlTypeId.Date:
                 return value switch
                 {
@@ -390,10 +373,15 @@ internal static class Values
         throw CannotCast(from, to);
     }
 
-    private static object RoundToInteger(decimal d, SqlTypeId type)
+    /// <summary>numeric to int2/int4/int8: rounds half away from zero; NaN and infinities cannot convert (0A000).</summary>
+    private static object RoundToInteger(SqlNumeric n, SqlTypeId type)
     {
-        if (d < long.MinValue || d > long.MaxValue) throw Overflow(type);
-        return Narrow(decimal.ToInt64(d), type);
+        if (!n.IsFinite)
+        {
+            var name = type switch { SqlTypeId.Int2 => "smallint", SqlTypeId.Int4 => "integer", _ => "bigint" };
+            throw new SqlException("0A000", $"cannot convert {(n.IsNaN ? "NaN" : "infinity")} to {name}");
+        }
+        return n.TryRoundToInt64(out var l) ? Narrow(l, type) : throw Overflow(type);
     }
 
     private static object DoubleToInteger(double d, SqlTypeId type)
@@ -420,7 +408,7 @@ internal static class Values
         }
         catch (SqlDataException e)
         {
-            throw new SqlException(e.SqlState, e.Message);
+            throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
         }
     }
 
@@ -433,7 +421,7 @@ internal static class Values
         long => SqlType.Int8,
         float => SqlType.Float4,
         double => SqlType.Float8,
-        decimal => SqlType.Numeric,
+        SqlNumeric => SqlType.Numeric,
         byte[] => SqlType.Bytea,
         DateOnly => SqlType.Date,
         TimeOnly => SqlType.Time,

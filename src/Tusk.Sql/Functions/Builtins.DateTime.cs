@@ -25,7 +25,7 @@ public static partial class Builtins
         foreach (var (name, type) in new[] { ("date_part", Float8), ("extract", Numeric) })
         {
             var asFloat = type == Float8;
-            object Result(decimal value) => asFloat ? (double)value : value;
+            object Result(decimal value) => asFloat ? (double)value : SqlNumeric.FromDecimal(value);
             Add(name, type, [Text, Timestamp], a => Result(DateTimeParts.FromTimestamp((string)a[0]!, (DateTime)a[1]!, null, null)));
             AddWithContext(name, type, [Text, TimestampTz], (a, c) => Result(ExtractTimestampTz((string)a[0]!, (DateTime)a[1]!, c)));
             Add(name, type, [Text, Date], a => Result(asFloat
@@ -59,9 +59,9 @@ public static partial class Builtins
         Add("to_char", Text, [Timestamp, Text], a => DateTimeFormat.Format((DateTime)a[0]!, (string)a[1]!, null));
         AddWithContext("to_char", Text, [TimestampTz, Text], (a, c) =>
             DateTimeFormat.Format(Local((DateTime)a[0]!, c), (string)a[1]!, c.TimeZone.GetUtcOffset(Utc((DateTime)a[0]!))));
-        Add("to_char", Text, [Numeric, Text], a => NumberFormat.Format((decimal)a[0]!, (string)a[1]!));
-        Add("to_char", Text, [Int4, Text], a => NumberFormat.Format((int)a[0]!, (string)a[1]!));
-        Add("to_char", Text, [Int8, Text], a => NumberFormat.Format((long)a[0]!, (string)a[1]!));
+        Add("to_char", Text, [Numeric, Text], a => NumberFormat.Format((SqlNumeric)a[0]!, (string)a[1]!));
+        Add("to_char", Text, [Int4, Text], a => NumberFormat.Format(SqlNumeric.FromInt64((int)a[0]!), (string)a[1]!));
+        Add("to_char", Text, [Int8, Text], a => NumberFormat.Format(SqlNumeric.FromInt64((long)a[0]!), (string)a[1]!));
         Add("to_char", Text, [Float8, Text], a => NumberFormat.Format(FloatToDecimal((double)a[0]!), (string)a[1]!));
         Add("to_number", Numeric, [Text, Text], a => NumberFormat.Parse((string)a[0]!, (string)a[1]!));
 
@@ -153,10 +153,9 @@ public static partial class Builtins
         return new DateTime((long)ticks, DateTimeKind.Utc);
     }
 
-    private static decimal FloatToDecimal(double value)
+    private static SqlNumeric FloatToDecimal(double value)
     {
-        if (double.IsNaN(value) || double.IsInfinity(value) || Math.Abs(value) > (double)decimal.MaxValue)
-            throw Error("22003", "value out of range for to_char");
-        return (decimal)value;
+        if (double.IsNaN(value) || double.IsInfinity(value)) throw Error("22003", "value out of range for to_char");
+        return SqlNumeric.FromDouble(value);
     }
 }

@@ -11,48 +11,49 @@ public static partial class Builtins
         Add("abs", Int8, [Int8], a => (long)a[0]! == long.MinValue ? throw OutOfRange("bigint") : Math.Abs((long)a[0]!));
         Add("abs", Float4, [Float4], a => Math.Abs((float)a[0]!));
         Add("abs", Float8, [Float8], a => Math.Abs((double)a[0]!));
-        Add("abs", Numeric, [Numeric], a => Math.Abs((decimal)a[0]!));
+        Add("abs", Numeric, [Numeric], a => ((SqlNumeric)a[0]!).Abs());
         foreach (var name in new[] { "ceil", "ceiling" })
         {
             Add(name, Float8, [Float8], a => Math.Ceiling((double)a[0]!));
-            Add(name, Numeric, [Numeric], a => decimal.Ceiling((decimal)a[0]!));
+            Add(name, Numeric, [Numeric], a => ((SqlNumeric)a[0]!).Ceiling());
         }
         Add("floor", Float8, [Float8], a => Math.Floor((double)a[0]!));
-        Add("floor", Numeric, [Numeric], a => decimal.Floor((decimal)a[0]!));
+        Add("floor", Numeric, [Numeric], a => ((SqlNumeric)a[0]!).Floor());
         // round(float8) is rint(): halves to even. round(numeric) rounds halves away from zero.
         Add("round", Float8, [Float8], a => Math.Round((double)a[0]!, MidpointRounding.ToEven));
-        Add("round", Numeric, [Numeric], a => NumericMath.RoundToScale((decimal)a[0]!, 0));
-        Add("round", Numeric, [Numeric, Int4], a => NumericMath.RoundToScale((decimal)a[0]!, (int)a[1]!));
+        Add("round", Numeric, [Numeric], a => ((SqlNumeric)a[0]!).Round(0));
+        Add("round", Numeric, [Numeric, Int4], a => ((SqlNumeric)a[0]!).Round(ResultScale((int)a[1]!)));
         Add("trunc", Float8, [Float8], a => Math.Truncate((double)a[0]!));
-        Add("trunc", Numeric, [Numeric], a => NumericMath.TruncateToScale((decimal)a[0]!, 0));
-        Add("trunc", Numeric, [Numeric, Int4], a => NumericMath.TruncateToScale((decimal)a[0]!, (int)a[1]!));
+        Add("trunc", Numeric, [Numeric], a => ((SqlNumeric)a[0]!).Truncate(0));
+        Add("trunc", Numeric, [Numeric, Int4], a => ((SqlNumeric)a[0]!).Truncate(ResultScale((int)a[1]!)));
         Add("sqrt", Float8, [Float8], a => (double)a[0]! < 0 ? throw Error("2201F", "cannot take square root of a negative number") : Math.Sqrt((double)a[0]!));
-        Add("sqrt", Numeric, [Numeric], a => NumericMath.Sqrt((decimal)a[0]!));
+        Add("sqrt", Numeric, [Numeric], a => NumericMath.Sqrt((SqlNumeric)a[0]!));
         Add("cbrt", Float8, [Float8], a => Cbrt((double)a[0]!));
         foreach (var name in new[] { "power", "pow" })
         {
             Add(name, Float8, [Float8, Float8], a => FloatPower((double)a[0]!, (double)a[1]!));
-            Add(name, Numeric, [Numeric, Numeric], a => NumericMath.Power((decimal)a[0]!, (decimal)a[1]!));
+            Add(name, Numeric, [Numeric, Numeric], a => NumericMath.Power((SqlNumeric)a[0]!, (SqlNumeric)a[1]!));
         }
         Add("exp", Float8, [Float8], a => CheckFloat(Math.Exp((double)a[0]!), (double)a[0]!));
-        Add("exp", Numeric, [Numeric], a => NumericMath.Exp((decimal)a[0]!));
+        Add("exp", Numeric, [Numeric], a => NumericMath.Exp((SqlNumeric)a[0]!));
         Add("ln", Float8, [Float8], a => FloatLog((double)a[0]!, Math.Log));
-        Add("ln", Numeric, [Numeric], a => NumericMath.Ln((decimal)a[0]!));
+        Add("ln", Numeric, [Numeric], a => NumericMath.Ln((SqlNumeric)a[0]!));
         foreach (var name in new[] { "log", "log10" })
         {
             Add(name, Float8, [Float8], a => FloatLog((double)a[0]!, Math.Log10));
-            Add(name, Numeric, [Numeric], a => NumericMath.Log10((decimal)a[0]!));
+            Add(name, Numeric, [Numeric], a => NumericMath.Log10((SqlNumeric)a[0]!));
         }
-        Add("log", Numeric, [Numeric, Numeric], a => NumericMath.Log((decimal)a[0]!, (decimal)a[1]!));
+        Add("log", Numeric, [Numeric, Numeric], a => NumericMath.Log((SqlNumeric)a[0]!, (SqlNumeric)a[1]!));
         Add("mod", Int2, [Int2, Int2], a => (short)IntegerMod((short)a[0]!, (short)a[1]!));
         Add("mod", Int4, [Int4, Int4], a => (int)IntegerMod((int)a[0]!, (int)a[1]!));
         Add("mod", Int8, [Int8, Int8], a => IntegerMod((long)a[0]!, (long)a[1]!));
-        Add("mod", Numeric, [Numeric, Numeric], a => (decimal)a[1]! == 0 ? throw DivisionByZero() : (decimal)a[0]! % (decimal)a[1]!);
-        Add("div", Numeric, [Numeric, Numeric], a => (decimal)a[1]! == 0 ? throw DivisionByZero() : decimal.Truncate((decimal)a[0]! / (decimal)a[1]!));
+        Add("mod", Numeric, [Numeric, Numeric], a => (SqlNumeric)a[0]! % (SqlNumeric)a[1]!);
+        Add("div", Numeric, [Numeric, Numeric], a => SqlNumeric.IntegerDivide((SqlNumeric)a[0]!, (SqlNumeric)a[1]!));
         Add("sign", Float8, [Float8], a => (double)Math.Sign((double)a[0]!));
-        Add("sign", Numeric, [Numeric], a => (decimal)Math.Sign((decimal)a[0]!));
-        Add("scale", Int4, [Numeric], a => (int)((decimal)a[0]!).Scale);
-        Add("trim_scale", Numeric, [Numeric], a => TrimScale((decimal)a[0]!));
+        Add("sign", Numeric, [Numeric], a => ((SqlNumeric)a[0]!).IsNaN ? a[0]! : SqlNumeric.FromInt64(((SqlNumeric)a[0]!).Sign));
+        Add("scale", Int4, [Numeric], a => ((SqlNumeric)a[0]!).IsFinite ? ((SqlNumeric)a[0]!).Scale : null);
+        Add("min_scale", Int4, [Numeric], a => ((SqlNumeric)a[0]!).IsFinite ? ((SqlNumeric)a[0]!).MinScale : null);
+        Add("trim_scale", Numeric, [Numeric], a => ((SqlNumeric)a[0]!).TrimScale());
         Add("pi", Float8, [], _ => Math.PI);
         Add("degrees", Float8, [Float8], a => (double)a[0]! * (180.0 / Math.PI));
         Add("radians", Float8, [Float8], a => (double)a[0]! * (Math.PI / 180.0));
@@ -67,12 +68,12 @@ public static partial class Builtins
         AddTo(_functions, new ScalarFunction("random", [], Float8, (_, context) => RandomSource(context).NextDouble(), strict: true, isVariadic: false, isVolatile: true));
         Add("gcd", Int4, [Int4, Int4], a => (int)CheckRange(Gcd((int)a[0]!, (int)a[1]!), int.MinValue, int.MaxValue, "integer"));
         Add("gcd", Int8, [Int8, Int8], a => Gcd((long)a[0]!, (long)a[1]!) is var g && g == long.MinValue ? throw OutOfRange("bigint") : g);
-        Add("gcd", Numeric, [Numeric, Numeric], a => NumericGcd((decimal)a[0]!, (decimal)a[1]!));
+        Add("gcd", Numeric, [Numeric, Numeric], a => NumericMath.Gcd((SqlNumeric)a[0]!, (SqlNumeric)a[1]!));
         Add("lcm", Int4, [Int4, Int4], a => (int)CheckRange(Lcm((int)a[0]!, (int)a[1]!, "integer"), int.MinValue, int.MaxValue, "integer"));
         Add("lcm", Int8, [Int8, Int8], a => Lcm((long)a[0]!, (long)a[1]!, "bigint"));
-        Add("lcm", Numeric, [Numeric, Numeric], a => NumericLcm((decimal)a[0]!, (decimal)a[1]!));
+        Add("lcm", Numeric, [Numeric, Numeric], a => NumericMath.Lcm((SqlNumeric)a[0]!, (SqlNumeric)a[1]!));
         Add("width_bucket", Int4, [Float8, Float8, Float8, Int4], a => WidthBucket((double)a[0]!, (double)a[1]!, (double)a[2]!, (int)a[3]!));
-        Add("width_bucket", Int4, [Numeric, Numeric, Numeric, Int4], a => WidthBucket((double)(decimal)a[0]!, (double)(decimal)a[1]!, (double)(decimal)a[2]!, (int)a[3]!));
+        Add("width_bucket", Int4, [Numeric, Numeric, Numeric, Int4], a => WidthBucket(((SqlNumeric)a[0]!).ToDouble(), ((SqlNumeric)a[1]!).ToDouble(), ((SqlNumeric)a[2]!).ToDouble(), (int)a[3]!));
     }
 
     internal static SqlDataException DivisionByZero() => Error("22012", "division by zero");
@@ -145,28 +146,8 @@ public static partial class Builtins
         }
     }
 
-    private static decimal NumericGcd(decimal a, decimal b)
-    {
-        a = Math.Abs(a);
-        b = Math.Abs(b);
-        var scale = Math.Max(a.Scale, b.Scale);
-        while (b != 0) (a, b) = (b, a % b);
-        return NumericMath.WithScale(a, scale);
-    }
-
-    private static decimal NumericLcm(decimal a, decimal b)
-    {
-        if (a == 0 || b == 0) return NumericMath.WithScale(0m, Math.Max(a.Scale, b.Scale));
-        var gcd = NumericGcd(a, b);
-        return NumericMath.WithScale(Math.Abs(a / gcd * b), Math.Max(a.Scale, b.Scale));
-    }
-
-    private static decimal TrimScale(decimal value)
-    {
-        var text = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (text.Contains('.', StringComparison.Ordinal)) text = text.TrimEnd('0').TrimEnd('.');
-        return decimal.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>round/trunc's scale argument, limited as PostgreSQL does (±NUMERIC_MAX_RESULT_SCALE).</summary>
+    private static int ResultScale(int scale) => Math.Clamp(scale, -SqlNumeric.MaxResultScale, SqlNumeric.MaxResultScale);
 
     private static int WidthBucket(double operand, double low, double high, int count)
     {

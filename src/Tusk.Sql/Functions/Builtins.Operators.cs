@@ -18,7 +18,7 @@ public static partial class Builtins
         AddOperator("!~~", Bool, [Text, Text], (a, _) => !LikePattern.Matches((string)a[0]!, (string)a[1]!, null, caseInsensitive: false));
         AddOperator("!~~*", Bool, [Text, Text], (a, _) => !LikePattern.Matches((string)a[0]!, (string)a[1]!, null, caseInsensitive: true));
         AddOperator("^", Float8, [Float8, Float8], (a, _) => FloatPower((double)a[0]!, (double)a[1]!));
-        AddOperator("^", Numeric, [Numeric, Numeric], (a, _) => NumericMath.Power((decimal)a[0]!, (decimal)a[1]!));
+        AddOperator("^", Numeric, [Numeric, Numeric], (a, _) => NumericMath.Power((SqlNumeric)a[0]!, (SqlNumeric)a[1]!));
         AddOperator("|/", Float8, [Float8], (a, _) => (double)a[0]! < 0 ? throw Error("2201F", "cannot take square root of a negative number") : Math.Sqrt((double)a[0]!));
         AddOperator("||/", Float8, [Float8], (a, _) => Cbrt((double)a[0]!));
         RegisterBitwiseOperators();

@@ -175,6 +175,7 @@ public static partial class Builtins
         long => Int8,
         float => Float4,
         double => Float8,
+        SqlNumeric => Numeric,
         decimal => Numeric,
         string => Text,
         byte[] => Bytea,

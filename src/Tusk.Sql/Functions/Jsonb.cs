@@ -51,7 +51,9 @@ public static class Jsonb
         return value switch
         {
             bool b => JsonbNode.FromBool(b),
-            short or int or long or decimal => JsonbNode.FromNumberText(Convert.ToString(value, CultureInfo.InvariantCulture)!),
+            short or int or long => JsonbNode.FromNumberText(Convert.ToString(value, CultureInfo.InvariantCulture)!),
+            SqlNumeric n when n.IsFinite => JsonbNode.FromNumberText(n.ToString()),
+            SqlNumeric n => JsonbNode.FromString(n.ToString()),
             float f => FloatNode(f, TextFormat.Format(f, SqlType.Float4)),
             double d => FloatNode(d, TextFormat.Format(d, SqlType.Float8)),
             string s => JsonbNode.FromString(TextFormat.Format(s, type)),

@@ -182,9 +182,7 @@ internal static class JsonbNumber
     /// <summary>Compares two canonical numbers by value.</summary>
     public static int Compare(string a, string b)
     {
-        if (decimal.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
-            && decimal.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
-            return x.CompareTo(y);
+        if (SqlNumeric.TryParse(a, out var x) && SqlNumeric.TryParse(b, out var y)) return x.CompareTo(y);
         var negativeA = a.StartsWith('-');
         var negativeB = b.StartsWith('-');
         if (negativeA != negativeB) return negativeA ? -1 : 1;

@@ -41,16 +41,16 @@ internal static class NumberFormat
         return (items, fill);
     }
 
-    public static string Format(decimal value, string format)
+    public static string Format(SqlNumeric value, string format)
     {
+        if (!value.IsFinite) return value.ToString();
         var (items, fill) = Tokenize(format);
         var pointIndex = items.FindIndex(x => x.Kind == Kind.Point);
         var integerSlots = items.Where((x, i) => x.Kind is Kind.Digit9 or Kind.Digit0 && (pointIndex < 0 || i < pointIndex)).Count();
         var fractionItems = pointIndex < 0 ? [] : items.Skip(pointIndex + 1).Where(x => x.Kind is Kind.Digit9 or Kind.Digit0).ToList();
         var fractionSlots = fractionItems.Count;
-        var negative = value < 0;
-        var rounded = Math.Round(Math.Abs(value), Math.Min(fractionSlots, 28), MidpointRounding.AwayFromZero);
-        var digits = rounded.ToString("F" + fractionSlots.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var negative = value.Sign < 0;
+        var digits = value.Abs().Round(fractionSlots).ToString();
         var integerDigits = fractionSlots > 0 ? digits[..digits.IndexOf('.', StringComparison.Ordinal)] : digits;
         var fractionDigits = fractionSlots > 0 ? digits[(digits.IndexOf('.', StringComparison.Ordinal) + 1)..] : "";
         if (integerDigits == "0") integerDigits = fractionSlots == 0 || items.Take(pointIndex < 0 ? items.Count : pointIndex).Any(x => x.Kind == Kind.Digit0) ? "0" : "";
@@ -121,7 +121,7 @@ internal static class NumberFormat
     }
 
     /// <summary>to_number: keeps digits, the decimal point and a minus sign (or PR's angle brackets) from the input.</summary>
-    public static decimal Parse(string input, string format)
+    public static SqlNumeric Parse(string input, string format)
     {
         var (items, _) = Tokenize(format);
         var pointIndex = items.FindIndex(x => x.Kind == Kind.Point);
@@ -136,8 +136,8 @@ internal static class NumberFormat
             else if (c is '-' or '<') negative = true;
         }
         if (builder.Length == 0 || builder.ToString() == ".") throw new SqlDataException("22P02", $"invalid input syntax for type numeric: \" \"");
-        var value = decimal.Parse(builder.ToString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
-        value = NumericMath.RoundToScale(value, fractionSlots);
+        var text = builder.ToString();
+        var value = SqlNumeric.Parse(text.StartsWith('.') ? "0" + text : text).Round(fractionSlots);
         return negative ? -value : value;
     }
 }

@@ -103,7 +103,15 @@ internal sealed partial class Planner
                 if (long.TryParse(lit.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) return new ConstExpr(l, SqlType.Int8);
                 goto default;
             default:
-                if (decimal.TryParse(lit.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var m)) return new ConstExpr(m, SqlType.Numeric);
+                try
+                {
+                    // PostgreSQL: an integer literal beyond bigint, and any literal with a point or exponent, is numeric.
+                    if (SqlNumeric.TryParse(lit.Text, out var m)) return new ConstExpr(m, SqlType.Numeric);
+                }
+                catch (SqlDataException e)
+                {
+                    throw new SqlException(e.SqlState, e.Message, lit.Position);
+                }
                 if (double.TryParse(lit.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return new ConstExpr(d, SqlType.Float8);
                 throw new SqlException("22003", $"value \"{lit.Text}\" is out of range", lit.Position);
         }
@@ -341,7 +349,7 @@ internal sealed partial class Planner
         }
         catch (SqlDataException ex)
         {
-            throw new SqlException(ex.SqlState, ex.Message, position);
+            throw new SqlException(ex.SqlState, ex.Message, position, ex.Detail);
         }
     }
 

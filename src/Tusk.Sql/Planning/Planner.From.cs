@@ -384,12 +384,13 @@ internal sealed partial class Planner
         if (start is null || stop is null || step is null) yield break;
         if (type.Id == SqlTypeId.Numeric || type.Id is SqlTypeId.Float8 or SqlTypeId.Float4)
         {
-            decimal s = Values.ToDecimal(start), e = Values.ToDecimal(stop), st = Values.ToDecimal(step);
-            if (st == 0) throw new SqlException("22023", "step size cannot equal zero");
-            for (var v = s; st > 0 ? v <= e : v >= e; v += st)
+            SqlNumeric s = Values.ToNumeric(start), e = Values.ToNumeric(stop), st = Values.ToNumeric(step);
+            if (st.IsZero) throw new SqlException("22023", "step size cannot equal zero");
+            if (!s.IsFinite || !e.IsFinite || !st.IsFinite) throw new SqlException("22023", "start, stop and step values cannot be NaN or infinity");
+            for (var v = s; st.Sign > 0 ? v <= e : v >= e; v += st)
             {
                 ctx.Check();
-                yield return [type.Id == SqlTypeId.Numeric ? v : (object)(double)v];
+                yield return [type.Id == SqlTypeId.Numeric ? v : (object)v.ToDouble()];
             }
             yield break;
         }

@@ -11,7 +11,7 @@ namespace Tusk.Sql.Types;
 /// <item>bool: 1 byte, 0 or 1 (any non-zero byte reads as true). int2/int4/int8: two's complement. float4/float8: IEEE 754.</item>
 /// <item>numeric: int16 ndigits, int16 weight, int16 sign (0x0000 positive, 0x4000 negative), int16 dscale, then
 /// ndigits base-10000 digits (int16 each); value = Σ digit[i]·10000^(weight−i), shown with dscale fraction digits.
-/// NaN and infinities (sign 0xC000, 0xD000, 0xF000) have no decimal and are refused.</item>
+/// NaN, +Infinity and −Infinity are the signs 0xC000, 0xD000 and 0xF000 with no digits (PostgreSQL 14+).</item>
 /// <item>text, varchar, char: the UTF-8 bytes (char padded to its length, as stored). jsonb: version byte 1, then the text.
 /// bytea: the bytes as they are.</item>
 /// <item>date: int32 days since 2000-01-01. time: int64 microseconds since midnight. timestamp and timestamptz: int64
@@ -28,11 +28,14 @@ public static class BinaryFormat
 
     private const int NumericPositive = 0x0000;
     private const int NumericNegative = 0x4000;
+    private const int NumericNaN = 0xC000;
+    private const int NumericPositiveInfinity = 0xD000;
+    private const int NumericNegativeInfinity = 0xF000;
     private const int NumericBase = 10000;
     private const int NumericDigitsPerGroup = 4;
 
-    /// <summary>Largest numeric digit count accepted on input (PostgreSQL's NUMERIC_MAX_PRECISION groups; decimal holds far fewer).</summary>
-    private const int NumericGroupsMax = 1000;
+    /// <summary>Largest numeric digit count accepted on input: every base-10000 group of 131072 integer and 16383 fraction digits.</summary>
+    private const int NumericGroupsMax = (SqlNumeric.MaxIntegerDigits + SqlNumeric.MaxScale) / NumericDigitsPerGroup + 2;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified).Ticks;
@@ -77,7 +80,14 @@ public static class BinaryFormat
                 return bytes;
             }
             case SqlTypeId.Numeric:
-                return EncodeNumeric(Convert.ToDecimal(value, CultureInfo.InvariantCulture));
+                return EncodeNumeric(value switch
+                {
+                    SqlNumeric n => n,
+                    decimal d => SqlNumeric.FromDecimal(d),
+                    double d => SqlNumeric.FromDouble(d),
+                    float f => SqlNumeric.FromDouble(f, 6),
+                    _ => SqlNumeric.FromInt64(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
+                });
             case SqlTypeId.Bytea:
                 return value is byte[] raw ? raw : throw WrongClrType(value, type);
             case SqlTypeId.Date:
@@ -254,12 +264,17 @@ public static class BinaryFormat
     private static SqlDataException OutOfRange(string typeName) =>
         new(SqlDataException.DatetimeFieldOverflow, $"{typeName} out of range");
 
-    /// <summary>numeric_send: the decimal's digits (with its scale) cut into base-10000 groups aligned on the decimal point.</summary>
-    private static byte[] EncodeNumeric(decimal value)
+    /// <summary>numeric_send: the value's digits (with its scale) cut into base-10000 groups aligned on the decimal point.</summary>
+    private static byte[] EncodeNumeric(SqlNumeric value)
     {
-        Span<char> text = stackalloc char[64];
-        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
-        ReadOnlySpan<char> digits = text[..written];
+        if (!value.IsFinite)
+        {
+            var special = new byte[8];
+            var code = value.IsNaN ? NumericNaN : value.IsPositiveInfinity ? NumericPositiveInfinity : NumericNegativeInfinity;
+            BinaryPrimitives.WriteUInt16BigEndian(special.AsSpan(4), (ushort)code);
+            return special;
+        }
+        ReadOnlySpan<char> digits = value.ToString();
         var negative = digits[0] == '-';
         if (negative) digits = digits[1..];
         var point = digits.IndexOf('.');
@@ -270,7 +285,8 @@ public static class BinaryFormat
 
         var integerGroups = (integer.Length + NumericDigitsPerGroup - 1) / NumericDigitsPerGroup;
         var fractionGroups = (fraction.Length + NumericDigitsPerGroup - 1) / NumericDigitsPerGroup;
-        Span<short> groups = stackalloc short[integerGroups + fractionGroups];
+        var groupCount = integerGroups + fractionGroups;
+        Span<short> groups = groupCount <= 256 ? stackalloc short[groupCount] : new short[groupCount];
         // Integer digits are right-aligned on the point, fraction digits left-aligned.
         var integerPad = integerGroups * NumericDigitsPerGroup - integer.Length;
         for (var g = 0; g < groups.Length; g++)
@@ -317,7 +333,7 @@ public static class BinaryFormat
     }
 
     /// <summary>numeric_recv: digits beyond dscale are cut off, as PostgreSQL does.</summary>
-    private static decimal DecodeNumeric(ReadOnlySpan<byte> data)
+    private static SqlNumeric DecodeNumeric(ReadOnlySpan<byte> data)
     {
         if (data.Length < 8) throw new SqlDataException(InvalidBinaryRepresentation, "insufficient data left in message for numeric");
         int ndigits = BinaryPrimitives.ReadInt16BigEndian(data);
@@ -326,10 +342,16 @@ public static class BinaryFormat
         int dscale = BinaryPrimitives.ReadInt16BigEndian(data[6..]);
         if (ndigits < 0 || ndigits > NumericGroupsMax || data.Length != 8 + 2 * ndigits)
             throw new SqlDataException(InvalidBinaryRepresentation, "invalid length in external \"numeric\" value");
-        if (sign is not (NumericPositive or NumericNegative))
-            throw sign is 0xC000 or 0xD000 or 0xF000
-                ? new SqlDataException(SqlDataException.NumericValueOutOfRange, "numeric NaN and infinity are not supported")
-                : new SqlDataException(InvalidBinaryRepresentation, "invalid sign in external \"numeric\" value");
+        switch (sign)
+        {
+            case NumericNaN: return SqlNumeric.NaN;
+            case NumericPositiveInfinity: return SqlNumeric.PositiveInfinity;
+            case NumericNegativeInfinity: return SqlNumeric.NegativeInfinity;
+            case not (NumericPositive or NumericNegative):
+                throw new SqlDataException(InvalidBinaryRepresentation, "invalid sign in external \"numeric\" value");
+        }
+        if (weight + 1 > SqlNumeric.MaxIntegerDigits / NumericDigitsPerGroup)
+            throw new SqlDataException(SqlDataException.NumericValueOutOfRange, "value overflows numeric format");
         if (dscale < 0 || dscale > 0x3FFF) throw new SqlDataException(InvalidBinaryRepresentation, "invalid scale in external \"numeric\" value");
 
         var text = new StringBuilder(16 + 4 * ndigits + dscale);
@@ -348,14 +370,7 @@ public static class BinaryFormat
                 text.Append(Group(data, g, ndigits).ToString("D4", CultureInfo.InvariantCulture));
             text.Length = fractionStart + dscale;
         }
-        try
-        {
-            return decimal.Parse(text.ToString(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
-        }
-        catch (OverflowException)
-        {
-            throw new SqlDataException(SqlDataException.NumericValueOutOfRange, "numeric value out of range");
-        }
+        return SqlNumeric.Parse(text.ToString());
     }
 
     private static int Group(ReadOnlySpan<byte> data, int index, int ndigits)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Tusk.Sql.Types;
 
 /// <summary>An error converting or computing a value, with its SQLSTATE (class 22: data exception).</summary>
-public sealed class SqlDataException(string sqlState, string message) : Exception(message)
+public sealed class SqlDataException(string sqlState, string message, string? detail = null) : Exception(message)
 {
     public const string InvalidTextRepresentation = "22P02";
     public const string NumericValueOutOfRange = "22003";
@@ -14,6 +14,9 @@ public sealed class SqlDataException(string sqlState, string message) : Exceptio
     public const string DivisionByZero = "22012";
 
     public string SqlState { get; } = sqlState;
+
+    /// <summary>PostgreSQL's DETAIL line, when the error has one.</summary>
+    public string? Detail { get; } = detail;
 }
 
 /// <summary>
@@ -29,7 +32,8 @@ public static class TextFormat
     public static string Format(object value, SqlType type) => value switch
     {
         bool b => b ? "t" : "f",
-        short or int or long or decimal => Convert.ToString(value, Invariant)!,
+        short or int or long => Convert.ToString(value, Invariant)!,
+        SqlNumeric n => n.ToString(),
         float f => FormatFloat(f.ToString("R", Invariant), float.IsNaN(f), float.IsPositiveInfinity(f), float.IsNegativeInfinity(f)),
         double d => FormatFloat(d.ToString("R", Invariant), double.IsNaN(d), double.IsPositiveInfinity(d), double.IsNegativeInfinity(d)),
         string s when type.Id == SqlTypeId.Char && type.Length > s.Length => s.PadRight(type.Length),
@@ -106,7 +110,7 @@ public static class TextFormat
             case SqlTypeId.Float8:
                 return ParseFloat(s, text, "double precision");
             case SqlTypeId.Numeric:
-                if (!decimal.TryParse(s, NumberStyles.Float, Invariant, out var number)) throw Invalid("numeric", text);
+                if (!SqlNumeric.TryParse(s, out var number)) throw Invalid("numeric", text);
                 return ApplyNumericModifier(number, type);
             case SqlTypeId.Text:
                 return text;
@@ -135,25 +139,25 @@ public static class TextFormat
         }
     }
 
-    /// <summary>Rounds to numeric(p,s)'s scale and checks the precision (PostgreSQL: "numeric field overflow").</summary>
-    public static decimal ApplyNumericModifier(decimal value, SqlType type)
+    /// <summary>
+    /// numeric(p,s)'s apply_typmod: rounds half away from zero to s decimals (shown with exactly max(s, 0)) and
+    /// refuses a value whose first significant digit lies p − s or more places before the point (22003 "numeric
+    /// field overflow", with PostgreSQL's detail). NaN passes; infinities do not fit any numeric(p,s).
+    /// </summary>
+    public static SqlNumeric ApplyNumericModifier(SqlNumeric value, SqlType type)
     {
-        if (type.Precision < 0) return value;
-        var scale = Math.Max(type.Scale, 0);
-        var rounded = Math.Round(value, scale, MidpointRounding.AwayFromZero);
-        var integerDigits = type.Precision - scale;
-        if (Math.Abs(Math.Truncate(rounded)) >= Pow10(integerDigits))
-            throw new SqlDataException(SqlDataException.NumericValueOutOfRange,
-                $"numeric field overflow: a field with precision {type.Precision}, scale {scale} must round to an absolute value less than 10^{integerDigits}");
-        // Exactly the declared scale in the text form, as PostgreSQL shows it (numeric(5,2): 1.5 → 1.50).
-        return decimal.Parse(rounded.ToString("F" + scale.ToString(Invariant), Invariant), Invariant);
-    }
-
-    private static decimal Pow10(int exponent)
-    {
-        var result = 1m;
-        for (var i = 0; i < exponent; i++) result *= 10;
-        return result;
+        if (type.Precision < 0 || value.IsNaN) return value;
+        var scale = type.Scale < 0 ? 0 : type.Scale;
+        var precision = type.Precision;
+        if (value.IsInfinity)
+            throw new SqlDataException(SqlDataException.NumericValueOutOfRange, "numeric field overflow",
+                $"A field with precision {precision}, scale {scale} cannot hold an infinite value.");
+        var rounded = value.Round(scale);
+        var maxDigits = precision - scale;
+        if (!rounded.IsZero && rounded.DecimalExponent + 1 > maxDigits)
+            throw new SqlDataException(SqlDataException.NumericValueOutOfRange, "numeric field overflow",
+                $"A field with precision {precision}, scale {scale} must round to an absolute value less than {(maxDigits != 0 ? "10^" + maxDigits.ToString(Invariant) : "1")}.");
+        return rounded;
     }
 
     /// <summary>varchar(n) and char(n): longer values are an error, unless the excess is spaces (which are cut).</summary>

@@ -80,12 +80,8 @@ internal static class SqlCall
         if (from.Id == SqlTypeId.Unknown) return to.Id == SqlTypeId.Jsonb ? Jsonb.Canonicalize((string)value) : TextFormat.Parse((string)value, to);
         return (value, to.Id) switch
         {
-            (short or int or long or decimal or float or double, SqlTypeId.Int2) => Convert.ToInt16(value, System.Globalization.CultureInfo.InvariantCulture),
-            (short or int or long or decimal or float or double, SqlTypeId.Int4) => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture),
-            (short or int or long or decimal or float or double, SqlTypeId.Int8) => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
-            (short or int or long or decimal or float or double, SqlTypeId.Numeric) => Convert.ToDecimal(value, System.Globalization.CultureInfo.InvariantCulture),
-            (short or int or long or decimal or float or double, SqlTypeId.Float8) => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture),
-            (short or int or long or decimal or float or double, SqlTypeId.Float4) => Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture),
+            (short or int or long or SqlNumeric or float or double, SqlTypeId.Int2 or SqlTypeId.Int4 or SqlTypeId.Int8 or SqlTypeId.Numeric or SqlTypeId.Float8 or SqlTypeId.Float4)
+                => Tusk.Sql.Execution.Values.Cast(value, from, to),
             (DateOnly d, SqlTypeId.Timestamp) => d.ToDateTime(TimeOnly.MinValue),
             (DateOnly d, SqlTypeId.TimestampTz) => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc),
             (DateTime t, SqlTypeId.TimestampTz) => DateTime.SpecifyKind(t, DateTimeKind.Utc),
