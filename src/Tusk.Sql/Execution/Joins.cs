@@ -110,3 +110,60 @@ internal sealed class JoinNode(JoinKind kind, PlanNode left, PlanNode right, BEx
         });
     }
 }
+
+/// <summary>
+/// A LATERAL join: a nested loop that runs the right side again for each left row, with that row as the enclosing
+/// row its outer column references read (pushed only while the right side is advanced, so rows flowing out see their
+/// own enclosing rows). <paramref name="condition"/> is the ON condition; a left join adds a NULL-extended row for a
+/// left row no right row joined.
+/// </summary>
+internal sealed class LateralJoinNode(JoinKind kind, PlanNode left, PlanNode right, BExpr? condition, PlanColumn[] columns) : PlanNode
+{
+    public override IReadOnlyList<PlanColumn> Columns => columns;
+
+    public override IEnumerable<object?[]> Run(ExecContext ctx)
+    {
+        var rightWidth = right.Columns.Count;
+        foreach (var l in left.Run(ctx))
+        {
+            var matched = false;
+            using var rows = Advance(ctx, l, null, out var first);
+            var hasRow = first;
+            while (hasRow)
+            {
+                ctx.Check();
+                var row = JoinRows.Combine(l, rows.Current);
+                if (condition is null || condition.IsTrue(ctx, row))
+                {
+                    matched = true;
+                    yield return row;
+                }
+                Advance(ctx, l, rows, out hasRow);
+            }
+            if (!matched && kind == JoinKind.Left) yield return JoinRows.Combine(l, JoinRows.Nulls(rightWidth));
+        }
+    }
+
+    /// <summary>Starts (when <paramref name="rows"/> is null) or advances the right side with <paramref name="outer"/> as the enclosing row.</summary>
+    private IEnumerator<object?[]> Advance(ExecContext ctx, object?[] outer, IEnumerator<object?[]>? rows, out bool hasRow)
+    {
+        ctx.PushOuter(outer);
+        try
+        {
+            rows ??= right.Run(ctx).GetEnumerator();
+            hasRow = rows.MoveNext();
+            return rows;
+        }
+        finally
+        {
+            ctx.PopOuter();
+        }
+    }
+
+    public override void Explain(ExplainWriter w) => w.Node(kind == JoinKind.Left ? "Nested Loop Left Join" : "Nested Loop", () =>
+    {
+        if (condition is not null) w.Detail("Join Filter: " + condition);
+        left.Explain(w);
+        right.Explain(w);
+    });
+}

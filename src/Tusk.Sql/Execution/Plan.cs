@@ -217,6 +217,25 @@ internal sealed class DistinctNode(PlanNode child, int width) : PlanNode
     public override void Explain(ExplainWriter w) => w.Node("HashAggregate (DISTINCT)", () => child.Explain(w));
 }
 
+/// <summary>SELECT DISTINCT ON over sorted input: the first row of each run of rows with equal <paramref name="keys"/> (NULLs equal).</summary>
+internal sealed class UniqueNode(PlanNode child, int[] keys) : PlanNode
+{
+    public override IReadOnlyList<PlanColumn> Columns => child.Columns;
+
+    public override IEnumerable<object?[]> Run(ExecContext ctx)
+    {
+        object?[]? previous = null;
+        foreach (var row in child.Run(ctx))
+        {
+            if (previous is not null && keys.All(k => Values.CompareNullable(previous[k], row[k]) == 0)) continue;
+            previous = row;
+            yield return row;
+        }
+    }
+
+    public override void Explain(ExplainWriter w) => w.Node("Unique", () => child.Explain(w));
+}
+
 /// <summary>UNION / INTERSECT / EXCEPT [ALL].</summary>
 internal sealed class SetOpNode(string op, bool all, PlanNode left, PlanNode right, PlanColumn[] columns) : PlanNode
 {

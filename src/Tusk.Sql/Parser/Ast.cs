@@ -50,7 +50,28 @@ public sealed record Subquery(SelectStmt Query) : Expr;
 public sealed record Like(Expr Operand, Expr Pattern, Expr? Escape, bool CaseInsensitive, bool Not) : Expr;
 
 /// <summary>A function call: <c>f(a, b)</c>, <c>count(*)</c>, <c>count(DISTINCT x)</c>, <c>string_agg(x, ',' ORDER BY y)</c>, <c>... FILTER (WHERE c)</c>.</summary>
-public sealed record FuncCall(string[] Name, Expr[] Args, bool Distinct, bool StarArgument, OrderItem[] OrderBy, Expr? Filter) : Expr;
+public sealed record FuncCall(string[] Name, Expr[] Args, bool Distinct, bool StarArgument, OrderItem[] OrderBy, Expr? Filter) : Expr
+{
+    /// <summary>The window of a window function call (<c>f(x) OVER (...)</c>, <c>OVER w</c>); null for a plain call.</summary>
+    public WindowSpec? Over { get; init; }
+}
+
+/// <summary>
+/// A window: <c>[existing] [PARTITION BY ...] [ORDER BY ...] [frame]</c>, or a bare reference <c>OVER w</c> (only
+/// <paramref name="RefName"/>, <paramref name="Bare"/> set).
+/// </summary>
+public sealed record WindowSpec(string? RefName, Expr[] PartitionBy, OrderItem[] OrderBy, WindowFrame? Frame, bool Bare = false);
+
+/// <summary>
+/// <c>{ROWS | RANGE | GROUPS} [BETWEEN] start [AND end] [EXCLUDE ...]</c>; without AND the end is CURRENT ROW.
+/// <paramref name="Mode"/> is "rows", "range" or "groups"; <paramref name="Exclude"/> null or "current row", "group", "ties".
+/// </summary>
+public sealed record WindowFrame(string Mode, FrameBound Start, FrameBound End, string? Exclude);
+
+public enum FrameBoundKind : byte { UnboundedPreceding, Preceding, CurrentRow, Following, UnboundedFollowing }
+
+/// <summary>One end of a frame; <paramref name="Offset"/> for <c>n PRECEDING</c> and <c>n FOLLOWING</c>.</summary>
+public sealed record FrameBound(FrameBoundKind Kind, Expr? Offset);
 
 /// <summary><c>CAST(x AS t)</c>, <c>x::t</c>, or a typed literal <c>date '2024-01-01'</c>.</summary>
 public sealed record Cast(Expr Operand, TypeName Type) : Expr;
@@ -92,7 +113,11 @@ public sealed record CommonTableExpr(string Name, string[] Columns, SelectStmt Q
 
 public abstract record QueryBody;
 
-public sealed record SelectCore(bool Distinct, Expr[]? DistinctOn, Target[] Targets, FromItem[] From, Expr? Where, Expr[] GroupBy, Expr? Having) : QueryBody;
+public sealed record SelectCore(bool Distinct, Expr[]? DistinctOn, Target[] Targets, FromItem[] From, Expr? Where, Expr[] GroupBy, Expr? Having) : QueryBody
+{
+    /// <summary>The WINDOW clause: named windows, in order (a later one may build on an earlier one).</summary>
+    public (string Name, WindowSpec Spec)[] Windows { get; init; } = [];
+}
 
 public sealed record ValuesBody(Expr[][] Rows) : QueryBody;
 
@@ -113,7 +138,11 @@ public sealed record TableRef(string[] Name, string? Alias, string[] ColumnAlias
 public sealed record SubqueryRef(SelectStmt Query, string? Alias, string[] ColumnAliases, bool Lateral) : FromItem;
 
 /// <summary>A set-returning function in FROM: <c>generate_series(1, 10) AS g(n)</c>.</summary>
-public sealed record FunctionRef(FuncCall Call, string? Alias, string[] ColumnAliases) : FromItem;
+public sealed record FunctionRef(FuncCall Call, string? Alias, string[] ColumnAliases) : FromItem
+{
+    /// <summary>Written with LATERAL (a function in FROM may read earlier FROM items either way).</summary>
+    public bool Lateral { get; init; }
+}
 
 public enum JoinKind : byte { Inner, Left, Right, Full, Cross }
 

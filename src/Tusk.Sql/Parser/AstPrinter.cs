@@ -114,8 +114,32 @@ public static class AstPrinter
         foreach (var a in f.Args) sb.Append(' ').Append(Print(a));
         if (f.OrderBy.Length > 0) sb.Append(" (order-by ").Append(string.Join(" ", f.OrderBy.Select(Order))).Append(')');
         if (f.Filter is not null) sb.Append(" (filter ").Append(Print(f.Filter)).Append(')');
+        if (f.Over is not null) sb.Append(" (over ").Append(Window(f.Over)).Append(')');
         return sb.Append(')').ToString();
     }
+
+    private static string Window(WindowSpec w)
+    {
+        if (w.Bare) return w.RefName!;
+        var parts = new List<string>();
+        if (w.RefName is not null) parts.Add(w.RefName);
+        if (w.PartitionBy.Length > 0) parts.Add("(partition-by " + string.Join(" ", w.PartitionBy.Select(Print)) + ")");
+        if (w.OrderBy.Length > 0) parts.Add("(order-by " + string.Join(" ", w.OrderBy.Select(Order)) + ")");
+        if (w.Frame is { } f)
+        {
+            parts.Add($"({f.Mode} {Bound(f.Start)} {Bound(f.End)}" + (f.Exclude is null ? "" : " exclude-" + f.Exclude.Replace(' ', '-')) + ")");
+        }
+        return "(" + string.Join(" ", parts) + ")";
+    }
+
+    private static string Bound(FrameBound b) => b.Kind switch
+    {
+        FrameBoundKind.UnboundedPreceding => "unbounded-preceding",
+        FrameBoundKind.Preceding => $"({Print(b.Offset!)} preceding)",
+        FrameBoundKind.CurrentRow => "current-row",
+        FrameBoundKind.Following => $"({Print(b.Offset!)} following)",
+        _ => "unbounded-following",
+    };
 
     private static string Select(SelectStmt s)
     {
@@ -146,6 +170,7 @@ public static class AstPrinter
         if (c.Where is not null) sb.Append(" (where ").Append(Print(c.Where)).Append(')');
         if (c.GroupBy.Length > 0) sb.Append(" (group-by ").Append(string.Join(" ", c.GroupBy.Select(Print))).Append(')');
         if (c.Having is not null) sb.Append(" (having ").Append(Print(c.Having)).Append(')');
+        if (c.Windows.Length > 0) sb.Append(" (window ").Append(string.Join(" ", c.Windows.Select(w => $"({w.Name} {Window(w.Spec)})"))).Append(')');
         return sb.Append(')').ToString();
     }
 
@@ -153,7 +178,7 @@ public static class AstPrinter
     {
         TableRef t => string.Join(".", t.Name) + AliasText(t.Alias, t.ColumnAliases),
         SubqueryRef s => (s.Lateral ? "(lateral " : "(") + Select(s.Query) + ")" + AliasText(s.Alias, s.ColumnAliases),
-        FunctionRef r => Function(r.Call) + AliasText(r.Alias, r.ColumnAliases),
+        FunctionRef r => (r.Lateral ? "lateral " : "") + Function(r.Call) + AliasText(r.Alias, r.ColumnAliases),
         Join j => $"({(j.Natural ? "natural-" : "")}{j.Kind.ToString().ToLowerInvariant()}-join {From(j.Left)} {From(j.Right)}"
             + (j.On is null ? "" : " (on " + Print(j.On) + ")") + (j.Using.Length > 0 ? " (using " + string.Join(" ", j.Using) + ")" : "") + ")",
         _ => f.GetType().Name,

@@ -56,7 +56,7 @@ public static class Lexer
         "in", "inner", "insert", "intersect", "interval", "into", "is", "isnull", "join", "last", "lateral", "leading", "left", "like",
         "limit", "localtime", "localtimestamp", "natural", "not", "notnull", "null", "nulls", "offset", "on", "only", "or", "order", "outer",
         "primary", "recursive", "references", "returning", "right", "rows", "select", "set", "similar", "some", "symmetric", "table",
-        "then", "to", "trailing", "true", "union", "unique", "update", "user", "using", "values", "when", "where", "with",
+        "then", "to", "trailing", "true", "union", "unique", "update", "user", "using", "values", "when", "where", "window", "with",
     };
 
     /// <summary>Reserved words cannot be column or table names without quotes (a subset of PostgreSQL's list).</summary>
@@ -66,7 +66,7 @@ public static class Lexer
         "current_time", "current_timestamp", "default", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for",
         "foreign", "from", "group", "having", "in", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp",
         "not", "null", "offset", "on", "only", "or", "order", "primary", "references", "returning", "select", "some", "symmetric",
-        "table", "then", "to", "trailing", "true", "union", "unique", "user", "using", "when", "where", "with",
+        "table", "then", "to", "trailing", "true", "union", "unique", "user", "using", "when", "where", "window", "with",
     };
 
     private const string OperatorChars = "+-*/<>=~!@#%^&|`?";

@@ -256,12 +256,24 @@ public sealed partial class SqlParser
             while (Accept(TokenKind.Punctuation, ","));
         }
         var having = AcceptKeyword("having") ? Expression() : null;
-        return new SelectCore(distinct, distinctOn, [.. targets], [.. from], where, [.. groupBy], having);
+        var windows = new List<(string, WindowSpec)>();
+        if (AcceptKeyword("window"))
+        {
+            do
+            {
+                var windowName = AnyName();
+                ExpectKeyword("as");
+                Expect(TokenKind.Punctuation, "(");
+                windows.Add((windowName, WindowSpecRest()));
+            }
+            while (Accept(TokenKind.Punctuation, ","));
+        }
+        return new SelectCore(distinct, distinctOn, [.. targets], [.. from], where, [.. groupBy], having) { Windows = [.. windows] };
     }
 
     private bool IsClauseEnd() => Peek.Kind == TokenKind.End || Peek.Is(TokenKind.Punctuation, ";") || Peek.Is(TokenKind.Punctuation, ")")
         || Peek.IsKeyword("from") || Peek.IsKeyword("where") || Peek.IsKeyword("union") || Peek.IsKeyword("except") || Peek.IsKeyword("intersect")
-        || Peek.IsKeyword("order") || Peek.IsKeyword("limit") || Peek.IsKeyword("offset");
+        || Peek.IsKeyword("order") || Peek.IsKeyword("limit") || Peek.IsKeyword("offset") || Peek.IsKeyword("window");
 
     private Target TargetItem()
     {
@@ -346,7 +358,14 @@ public sealed partial class SqlParser
         }
         if (AcceptKeyword("lateral"))
         {
-            Expect(TokenKind.Punctuation, "(");
+            if (!Accept(TokenKind.Punctuation, "("))
+            {
+                var functionName = QualifiedName();
+                Expect(TokenKind.Punctuation, "(");
+                var lateralCall = FunctionRest(functionName, Peek.Position);
+                var (la, lc) = Alias();
+                return new FunctionRef(lateralCall, la, lc) { Lateral = true };
+            }
             var q = Select();
             Expect(TokenKind.Punctuation, ")");
             var (alias, columns) = Alias();
@@ -658,7 +677,7 @@ public sealed partial class SqlParser
         if (Accept(TokenKind.Operator, "*"))
         {
             Expect(TokenKind.Punctuation, ")");
-            return new FuncCall(name, [], false, true, [], FilterClause()) { Position = position };
+            return new FuncCall(name, [], false, true, [], FilterClause()) { Position = position, Over = OverClause() };
         }
         var distinct = AcceptKeyword("distinct");
         if (!distinct) AcceptKeyword("all");
@@ -678,7 +697,87 @@ public sealed partial class SqlParser
             if (AcceptKeyword("order")) orderBy = OrderByRest();
             Expect(TokenKind.Punctuation, ")");
         }
-        return new FuncCall(name, [.. args], distinct, false, orderBy, FilterClause()) { Position = position };
+        return new FuncCall(name, [.. args], distinct, false, orderBy, FilterClause()) { Position = position, Over = OverClause() };
+    }
+
+    /// <summary><c>OVER name</c> or <c>OVER (window)</c> after a function call; null when absent.</summary>
+    private WindowSpec? OverClause()
+    {
+        if (!(Peek.Kind == TokenKind.Identifier && !Peek.Quoted && Peek.Text == "over"
+            && (PeekAt(1).Is(TokenKind.Punctuation, "(") || PeekAt(1).Kind == TokenKind.Identifier)))
+        {
+            return null;
+        }
+        Next();
+        if (Accept(TokenKind.Punctuation, "(")) return WindowSpecRest();
+        return new WindowSpec(AnyName(), [], [], null, Bare: true);
+    }
+
+    /// <summary>A window definition after its "(": <c>[existing] [PARTITION BY ...] [ORDER BY ...] [frame] )</c>.</summary>
+    private WindowSpec WindowSpecRest()
+    {
+        string? refName = null;
+        if (Peek.Kind == TokenKind.Identifier && (Peek.Quoted || Peek.Text is not ("partition" or "range" or "groups")))
+        {
+            refName = Next().Text;
+        }
+        Expr[] partitionBy = [];
+        if (AcceptWord("partition"))
+        {
+            ExpectKeyword("by");
+            var items = new List<Expr>();
+            do items.Add(Expression());
+            while (Accept(TokenKind.Punctuation, ","));
+            partitionBy = [.. items];
+        }
+        var orderBy = AcceptKeyword("order") ? OrderByRest() : [];
+        WindowFrame? frame = null;
+        var mode = AcceptKeyword("rows") ? "rows" : AcceptWord("range") ? "range" : AcceptWord("groups") ? "groups" : null;
+        if (mode is not null)
+        {
+            FrameBound start, end;
+            if (AcceptKeyword("between"))
+            {
+                start = FrameBoundItem();
+                ExpectKeyword("and");
+                end = FrameBoundItem();
+            }
+            else
+            {
+                start = FrameBoundItem();
+                end = new FrameBound(FrameBoundKind.CurrentRow, null);
+            }
+            string? exclude = null;
+            if (AcceptWord("exclude"))
+            {
+                if (AcceptWord("current")) { ExpectWord("row"); exclude = "current row"; }
+                else if (AcceptKeyword("group")) exclude = "group";
+                else if (AcceptWord("ties")) exclude = "ties";
+                else { ExpectKeyword("no"); ExpectWord("others"); }
+            }
+            frame = new WindowFrame(mode, start, end, exclude);
+        }
+        Expect(TokenKind.Punctuation, ")");
+        return new WindowSpec(refName, partitionBy, orderBy, frame);
+    }
+
+    private FrameBound FrameBoundItem()
+    {
+        if (AcceptWord("unbounded"))
+        {
+            if (AcceptWord("preceding")) return new FrameBound(FrameBoundKind.UnboundedPreceding, null);
+            ExpectWord("following");
+            return new FrameBound(FrameBoundKind.UnboundedFollowing, null);
+        }
+        if (AcceptWord("current"))
+        {
+            ExpectWord("row");
+            return new FrameBound(FrameBoundKind.CurrentRow, null);
+        }
+        var offset = Expression();
+        if (AcceptWord("preceding")) return new FrameBound(FrameBoundKind.Preceding, offset);
+        ExpectWord("following");
+        return new FrameBound(FrameBoundKind.Following, offset);
     }
 
     private Expr? FilterClause()

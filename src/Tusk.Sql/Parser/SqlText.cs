@@ -67,8 +67,32 @@ public static class SqlText
         if (f.OrderBy.Length > 0) sb.Append(" ORDER BY ").Append(string.Join(", ", f.OrderBy.Select(Order)));
         sb.Append(')');
         if (f.Filter is not null) sb.Append(" FILTER (WHERE ").Append(Print(f.Filter)).Append(')');
+        if (f.Over is not null) sb.Append(" OVER ").Append(f.Over.Bare ? Ident(f.Over.RefName!) : "(" + Window(f.Over) + ")");
         return sb.ToString();
     }
+
+    /// <summary>A window definition without its parentheses.</summary>
+    private static string Window(WindowSpec w)
+    {
+        var parts = new List<string>();
+        if (w.RefName is not null) parts.Add(Ident(w.RefName));
+        if (w.PartitionBy.Length > 0) parts.Add("PARTITION BY " + string.Join(", ", w.PartitionBy.Select(Print)));
+        if (w.OrderBy.Length > 0) parts.Add("ORDER BY " + string.Join(", ", w.OrderBy.Select(Order)));
+        if (w.Frame is { } f)
+        {
+            parts.Add($"{f.Mode.ToUpperInvariant()} BETWEEN {Bound(f.Start)} AND {Bound(f.End)}" + (f.Exclude is null ? "" : " EXCLUDE " + f.Exclude.ToUpperInvariant()));
+        }
+        return string.Join(" ", parts);
+    }
+
+    private static string Bound(FrameBound b) => b.Kind switch
+    {
+        FrameBoundKind.UnboundedPreceding => "UNBOUNDED PRECEDING",
+        FrameBoundKind.Preceding => Print(b.Offset!) + " PRECEDING",
+        FrameBoundKind.CurrentRow => "CURRENT ROW",
+        FrameBoundKind.Following => Print(b.Offset!) + " FOLLOWING",
+        _ => "UNBOUNDED FOLLOWING",
+    };
 
     public static string Print(SelectStmt s)
     {
@@ -106,6 +130,7 @@ public static class SqlText
         if (c.Where is not null) sb.Append(" WHERE ").Append(Print(c.Where));
         if (c.GroupBy.Length > 0) sb.Append(" GROUP BY ").Append(string.Join(", ", c.GroupBy.Select(Print)));
         if (c.Having is not null) sb.Append(" HAVING ").Append(Print(c.Having));
+        if (c.Windows.Length > 0) sb.Append(" WINDOW ").Append(string.Join(", ", c.Windows.Select(w => Ident(w.Name) + " AS (" + Window(w.Spec) + ")")));
         return sb.ToString();
     }
 
@@ -113,7 +138,7 @@ public static class SqlText
     {
         TableRef t => string.Join(".", t.Name.Select(Ident)) + Alias(t.Alias, t.ColumnAliases),
         SubqueryRef s => (s.Lateral ? "LATERAL " : "") + "(" + Print(s.Query) + ")" + Alias(s.Alias, s.ColumnAliases),
-        FunctionRef r => Function(r.Call) + Alias(r.Alias, r.ColumnAliases),
+        FunctionRef r => (r.Lateral ? "LATERAL " : "") + Function(r.Call) + Alias(r.Alias, r.ColumnAliases),
         Join j => "(" + From(j.Left) + (j.Natural ? " NATURAL" : "") + j.Kind switch
         {
             JoinKind.Left => " LEFT JOIN ",

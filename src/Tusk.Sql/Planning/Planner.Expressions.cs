@@ -137,6 +137,7 @@ internal sealed partial class Planner
             if (col is null) continue;
             if (depth == 0) return new ColumnExpr(col.Index, col.Type, table is null ? name : table + "." + name);
             MarkCorrelated(s.Level);
+            s.Referenced = true;
             return new OuterColumnExpr(depth, col.Index, col.Type, table is null ? name : table + "." + name);
         }
         // A whole-row reference t (t.*) in an expression is not supported; a lone name might be a table.

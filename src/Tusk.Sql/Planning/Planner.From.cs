@@ -22,6 +22,9 @@ internal sealed partial class Planner
         public Func<List<BExpr>, Access>? Build { get; init; }
         public required List<ScopeColumn> Columns { get; init; }
 
+        /// <summary>A LATERAL source (<see cref="Source"/>) reading the FROM items before it: run again for each of their rows.</summary>
+        public bool Lateral { get; init; }
+
         /// <summary>Where the relation's columns start in the row of its join group (FROM order).</summary>
         public int Offset { get; set; }
 
@@ -211,12 +214,25 @@ internal sealed partial class Planner
             if (j.On is not null) conditions.Add(j.On);
             return;
         }
-        relations.Add(PlanRelation(item, outer));
+        var relation = PlanRelation(item, outer, relations.Count > 0 ? LeftScope(relations, outer) : null);
+        if (!relation.Lateral)
+        {
+            relations.Add(relation);
+            return;
+        }
+        // The LATERAL item and everything before it in the group become one relation: a nested loop re-running it.
+        var left = relations.ToList();
+        relations.Clear();
+        relations.Add(LateralRelation(left, relation, outer));
     }
 
     private static bool IsFlatInnerJoin(FromItem item) => item is Join { Kind: JoinKind.Inner or JoinKind.Cross, Natural: false, Using.Length: 0 };
 
-    private Relation PlanRelation(FromItem item, Scope? outer)
+    /// <summary>
+    /// Plans a FROM item; <paramref name="lateral"/> is the scope of the FROM items before it (their row), which a
+    /// LATERAL subquery or a function in FROM may read: such an item comes back as a <see cref="Relation.Lateral"/> one.
+    /// </summary>
+    private Relation PlanRelation(FromItem item, Scope? outer, Scope? lateral = null)
     {
         switch (item)
         {
@@ -260,12 +276,24 @@ internal sealed partial class Planner
             }
             case SubqueryRef s:
             {
-                var plan = PlanQuery(s.Query, outer, out _);
                 var alias = s.Alias ?? "subquery";
+                if (s.Lateral && lateral is not null)
+                {
+                    var lateralPlan = PlanQuery(s.Query, lateral, out _);
+                    if (lateral.Referenced) return LateralSource(NodeRelation(lateralPlan, Rename(lateralPlan.Columns.ToArray(), s.ColumnAliases, alias), alias));
+                }
+                var plan = PlanQuery(s.Query, outer, out _);
                 return NodeRelation(plan, Rename(plan.Columns.ToArray(), s.ColumnAliases, alias), alias);
             }
             case FunctionRef f:
+            {
+                if (lateral is not null)
+                {
+                    var lateralFunction = PlanFunctionRelation(f, lateral);
+                    if (lateral.Referenced) return LateralSource(lateralFunction);
+                }
                 return PlanFunctionRelation(f, outer);
+            }
             case Join j when IsFlatInnerJoin(j):
             {
                 // Inner joins under an outer join: a join group of their own, planned (and ordered) with what is pushed onto it.
@@ -293,7 +321,13 @@ internal sealed partial class Planner
     private Relation PlanOuterJoin(Join j, Scope? outer)
     {
         var left = PlanRelation(j.Left, outer);
-        var right = PlanRelation(j.Right, outer);
+        var right = PlanRelation(j.Right, outer, new Scope(outer, left.Columns));
+        if (right.Lateral && j.Kind is JoinKind.Right or JoinKind.Full)
+        {
+            var table = left.Columns.FirstOrDefault(c => c.Table is not null)?.Table;
+            throw new SqlException("42P10", "invalid reference to FROM-clause entry" + (table is null ? "" : $" for table \"{table}\""), j.Right.Position,
+                detail: "The combining JOIN type must be INNER or LEFT for a LATERAL reference.");
+        }
         var columns = new List<ScopeColumn>();
         columns.AddRange(left.Columns);
         var usingNames = j.Natural
@@ -317,6 +351,14 @@ internal sealed partial class Planner
             conjuncts.Add(BindOperator("=", new ColumnExpr(l.Index, l.Type, name), new ColumnExpr(r.Index + left.Width, r.Type, name), 0));
         }
         var kind = j.Kind == JoinKind.Cross ? JoinKind.Inner : j.Kind;
+        if (right.Lateral)
+        {
+            return new Relation
+            {
+                Columns = columns,
+                Build = pushed => LateralAccess(kind, PlanRelationAccess(left, []), right.Source!, [.. conjuncts, .. kind == JoinKind.Inner ? pushed : []], kind == JoinKind.Inner ? [] : pushed, columns),
+            };
+        }
         return new Relation { Columns = columns, Build = pushed => PlanOuterJoinAccess(kind, left, right, conjuncts, pushed) };
     }
 

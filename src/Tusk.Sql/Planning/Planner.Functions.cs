@@ -11,10 +11,12 @@ internal sealed partial class Planner
     {
         var name = f.Name[^1].ToLowerInvariant();
         if (f.Name.Length == 2 && f.Name[0] is not ("pg_catalog" or "public")) throw new SqlException("42883", $"function {string.Join(".", f.Name)} does not exist", f.Position);
+        if (f.Over is not null) throw new SqlException("42P20", "window functions are not allowed here", f.Position);
         if (AggregateSpec.IsAggregate(name))
         {
             throw new SqlException("42803", "aggregate functions are not allowed here", f.Position);
         }
+        if (IsWindowOnly(name) && f.Name.Length == 1) throw new SqlException("42809", $"window function {name} requires an OVER clause", f.Position);
         var args = f.Args.Select(a => BindExpr(a, scope)).ToArray();
         switch (name)
         {
@@ -105,6 +107,7 @@ internal sealed partial class Planner
     internal static bool ContainsAggregate(Expr? e) => e switch
     {
         null => false,
+        FuncCall { Over: { } w } f => f.Args.Any(ContainsAggregate) || ContainsAggregate(f.Filter) || w.PartitionBy.Any(ContainsAggregate) || w.OrderBy.Any(o => ContainsAggregate(o.Expression)),
         FuncCall f when AggregateSpec.IsAggregate(f.Name[^1].ToLowerInvariant()) => true,
         FuncCall f => f.Args.Any(ContainsAggregate),
         Unary u => ContainsAggregate(u.Operand),

@@ -221,6 +221,7 @@ internal sealed partial class Planner
 
     private (PlanNode Plan, int Width) PlanSelectCore(SelectCore core, Scope? outer, OrderItem[] orderBy, LockingClause[]? locking = null)
     {
+        RejectWindows(core);
         var (input, scope) = core.From.Length == 0
             ? (new OneRowNode(), new Scope(outer, []))
             : PlanFromWhere(core.From, core.Where, outer);
@@ -228,7 +229,6 @@ internal sealed partial class Planner
         {
             input = new FilterNode(input, Coerce(BindExpr(core.Where, scope), SqlType.Bool, false, core.Where.Position));
         }
-        if (core.DistinctOn is { Length: > 0 }) throw new SqlException("0A000", "SELECT DISTINCT ON is not supported");
 
         // Expand * into column references (over the FROM scope).
         var targets = new List<(Expr Expr, string Name, ScopeColumn? Source)>();
@@ -260,6 +260,13 @@ internal sealed partial class Planner
         {
             (bindScope, aggregates, groupExprs) = PrepareAggregation(core, targets, scope, outer);
         }
+        var aggregateScope = bindScope;
+        WindowBinding? windows = null;
+        if (core.Windows.Length > 0 || targets.Any(t => ContainsWindow(t.Expr)) || orderBy.Any(o => ContainsWindow(o.Expression)))
+        {
+            windows = new WindowBinding { Input = bindScope, Named = NamedWindows(core) };
+            bindScope = WindowScope(bindScope, windows, outer);
+        }
 
         var exprs = new List<BExpr>();
         var columns = new List<PlanColumn>();
@@ -271,29 +278,52 @@ internal sealed partial class Planner
             columns.Add(new PlanColumn(name, bound.Type, source?.TableOid ?? 0, source?.AttNum ?? 0));
         }
         var width = exprs.Count;
-        BExpr? having = core.Having is null ? null : Coerce(BindExpr(core.Having, bindScope), SqlType.Bool, false, core.Having.Position);
+        BExpr? having = core.Having is null ? null : Coerce(BindExpr(core.Having, aggregateScope), SqlType.Bool, false, core.Having.Position);
 
         // ORDER BY: output columns by ordinal or name, else expressions computed as hidden columns.
-        var sortKeys = new List<(int, bool, bool)>();
+        var sortKeys = new List<(int Index, bool, bool)>();
         var display = new List<string>();
-        foreach (var item in orderBy)
+        var hidden = new Dictionary<string, int>();
+        int SortColumn(Expr expr)
         {
-            var index = OutputOrdinal(item.Expression, columns);
-            if (index < 0)
+            var index = OutputOrdinal(expr, columns);
+            var printed = AstPrinter.Print(expr);
+            if (index < 0) index = targets.FindIndex(t => AstPrinter.Print(t.Expr) == printed);
+            if (index < 0 && !hidden.TryGetValue(printed, out index))
             {
-                var printed = AstPrinter.Print(item.Expression);
-                index = targets.FindIndex(t => AstPrinter.Print(t.Expr) == printed);
-            }
-            if (index < 0)
-            {
-                if (core.Distinct) throw new SqlException("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", item.Expression.Position);
-                var e = BindExpr(item.Expression, bindScope);
+                if (core.Distinct && core.DistinctOn is null) throw new SqlException("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", expr.Position);
+                var e = BindExpr(expr, bindScope);
                 index = exprs.Count;
                 exprs.Add(e);
                 columns.Add(new PlanColumn("?sort?", e.Type));
+                hidden[printed] = index;
             }
-            sortKeys.Add((index, item.Descending, item.NullsFirst ?? item.Descending));
+            return index;
+        }
+        foreach (var item in orderBy)
+        {
+            sortKeys.Add((SortColumn(item.Expression), item.Descending, item.NullsFirst ?? item.Descending));
             display.Add(SqlText.Print(item.Expression) + (item.Descending ? " DESC" : ""));
+        }
+        int[]? distinctOn = null;
+        if (core.DistinctOn is { Length: > 0 } on)
+        {
+            // As PostgreSQL: the ORDER BY must begin with the DISTINCT ON expressions (in any order); those it leaves
+            // out are sorted on after it, so each group's rows are together and its first row in ORDER BY order.
+            distinctOn = on.Select(SortColumn).ToArray();
+            var remaining = new HashSet<int>(distinctOn);
+            foreach (var key in sortKeys)
+            {
+                if (remaining.Count == 0) break;
+                if (!distinctOn.Contains(key.Index)) throw new SqlException("42P10", "SELECT DISTINCT ON expressions must match initial ORDER BY expressions", on[0].Position);
+                remaining.Remove(key.Index);
+            }
+            for (var i = 0; i < on.Length; i++)
+            {
+                if (!remaining.Remove(distinctOn[i])) continue;
+                sortKeys.Add((distinctOn[i], false, false));
+                display.Add(SqlText.Print(on[i]));
+            }
         }
 
         if (aggregated)
@@ -302,6 +332,11 @@ internal sealed partial class Planner
                 .Concat(aggregates!.Select(a => new PlanColumn(a.Name, a.ResultType))).ToArray();
             input = new AggregateNode(input, groupExprs!, [.. aggregates!], aggColumns);
             if (having is not null) input = new FilterNode(input, having);
+        }
+        if (windows is { Calls.Count: > 0 })
+        {
+            if (locking is not null) throw new SqlException("0A000", $"{LockingName(locking[0])} is not allowed with window functions");
+            input = PlanWindows(input, windows, exprs);
         }
         if (locking is not null)
         {
@@ -319,6 +354,10 @@ internal sealed partial class Planner
             return (new LockRowsNode(carrying, visible, fromWidth, [.. exprs], where, LockTargets(locking, scope)), width);
         }
         PlanNode plan = new ProjectNode(input, [.. exprs], [.. columns]);
+        if (distinctOn is not null)
+        {
+            return (new UniqueNode(new SortNode(plan, [.. sortKeys], [.. display]), distinctOn), width);
+        }
         if (core.Distinct) plan = new DistinctNode(plan, width);
         if (sortKeys.Count > 0) plan = new SortNode(plan, [.. sortKeys], [.. display]);
         return (plan, width);
@@ -467,10 +506,11 @@ internal sealed partial class Planner
         return (post, aggregates, groupExprs);
     }
 
-    private AggregateSpec BindAggregate(FuncCall f, Scope scope)
+    /// <summary>An aggregate call; as a window function (<paramref name="window"/>) its arguments may hold aggregates of the query.</summary>
+    private AggregateSpec BindAggregate(FuncCall f, Scope scope, bool window = false)
     {
         var name = f.Name[^1].ToLowerInvariant();
-        if (f.Args.Any(ContainsAggregate)) throw new SqlException("42803", "aggregate function calls cannot be nested", f.Position);
+        if (!window && f.Args.Any(ContainsAggregate)) throw new SqlException("42803", "aggregate function calls cannot be nested", f.Position);
         var args = f.Args.Select(a => BindExpr(a, scope)).ToArray();
         if (f.StarArgument)
         {

@@ -49,6 +49,9 @@ internal sealed class Scope
 
     public int Width => Columns.Count;
 
+    /// <summary>Set when a query below resolved one of these columns (a LATERAL item reading the FROM items before it).</summary>
+    public bool Referenced { get; set; }
+
     /// <summary>Finds a column: (table?, name). Throws 42702 on ambiguity; null when absent.</summary>
     public ScopeColumn? Find(string? table, string name, int position)
     {
