@@ -18,7 +18,8 @@ namespace Tusk.Kv;
 /// aborts (FoundationDB's "transaction too old").</para>
 ///
 /// <para>A large commit (a bulk load: more than <see cref="SummarizeAbove"/> keys) is tracked as the spans of its
-/// sorted keys, <see cref="KeysPerSpan"/> keys each, instead of key by key: validation then treats every key inside
+/// sorted keys (at most <see cref="KeysPerSpan"/> keys each, split where the keys' common prefix breaks) instead of
+/// key by key: validation then treats every key inside
 /// a span as written by it. That is conservative (a transaction touching an unwritten key between two loaded keys
 /// may fail with 40001 while the load is tracked) and keeps recording and forgetting a million-key commit cheap.</para>
 ///
@@ -29,6 +30,8 @@ internal sealed class CommitTracker
     /// <summary>A summarized commit: its keys' spans, sorted and disjoint (Lows[i] ≤ Highs[i] &lt; Lows[i + 1]).</summary>
     private sealed record Summary(ulong Timestamp, byte[][] Lows, byte[][] Highs)
     {
+        public int Weight => Math.Max(Lows.Length, SummaryWeightMin);
+
         /// <summary>Index of the span that could hold <paramref name="key"/> (the last with Low ≤ key), or -1.</summary>
         public int SpanAtOrBefore(ReadOnlySpan<byte> key)
         {
@@ -61,8 +64,17 @@ internal sealed class CommitTracker
     /// <summary>Commits with more keys than this are tracked as spans.</summary>
     internal const int SummarizeAbove = 4096;
 
-    /// <summary>Keys per span of a summarized commit.</summary>
+    /// <summary>Keys per span of a summarized commit, at most.</summary>
     internal const int KeysPerSpan = 1024;
+
+    /// <summary>A key sharing fewer leading bytes with its predecessor starts a new span.</summary>
+    internal const int SpanPrefixMin = 8;
+
+    /// <summary>
+    /// What a summary counts for against the tracked-keys bound, at least: it bounds how many summaries validation
+    /// searches (each key checked costs a binary search per summary).
+    /// </summary>
+    internal const int SummaryWeightMin = 256;
 
     private readonly SortedSet<Entry> _latest = new(_byKey);   // Key → newest tracked commit of it.
     private readonly List<Summary> _summaries = [];   // Summarized commits, ascending timestamps.
@@ -83,7 +95,7 @@ internal sealed class CommitTracker
     /// <summary>Invariant: every commit with a timestamp above the floor is tracked. Only grows.</summary>
     public ulong Floor { get; private set; }
 
-    /// <summary>Keys tracked (a summarized commit's span counts as one).</summary>
+    /// <summary>Keys tracked (a summarized commit counts its spans, and at least <see cref="SummaryWeightMin"/>).</summary>
     public int KeyCount => _latest.Count + _spanCount;
 
     /// <summary>Commits tracked.</summary>
@@ -96,19 +108,28 @@ internal sealed class CommitTracker
         _lastRecorded = timestamp;
         if (keys.Length > SummarizeAbove)
         {
-            // The keys come sorted (a transaction's write set): each span covers exactly its run of keys.
-            var spans = (keys.Length + KeysPerSpan - 1) / KeysPerSpan;
-            var lows = new byte[spans][];
-            var highs = new byte[spans][];
-            for (var i = 0; i < spans; i++)
+            // The keys come sorted (a transaction's write set): each span covers exactly its run of keys. A key that
+            // shares fewer than SpanPrefixMin leading bytes with the one before starts a new span, so that a span does
+            // not stretch across what lies between two key families (another table's rows between a load's catalog
+            // keys and its rows).
+            var lows = new List<byte[]>();
+            var highs = new List<byte[]>();
+            var start = 0;
+            for (var i = 1; i <= keys.Length; i++)
             {
-                lows[i] = keys[i * KeysPerSpan];
-                highs[i] = keys[Math.Min((i + 1) * KeysPerSpan, keys.Length) - 1];
-                Invariant.Check(lows[i].AsSpan().SequenceCompareTo(highs[i]) <= 0 && (i == 0 || highs[i - 1].AsSpan().SequenceCompareTo(lows[i]) < 0),
-                    "a summarized commit's keys must be sorted");
+                if (i < keys.Length)
+                {
+                    var shared = keys[i - 1].AsSpan().CommonPrefixLength(keys[i]);
+                    Invariant.Check(keys[i - 1].AsSpan().SequenceCompareTo(keys[i]) < 0, "a summarized commit's keys must be sorted");
+                    if (i - start < KeysPerSpan && shared >= SpanPrefixMin) continue;
+                }
+                lows.Add(keys[start]);
+                highs.Add(keys[i - 1]);
+                start = i;
             }
-            _summaries.Add(new Summary(timestamp, lows, highs));
-            _spanCount += spans;
+            var summary = new Summary(timestamp, [.. lows], [.. highs]);
+            _summaries.Add(summary);
+            _spanCount += summary.Weight;
             _commits.Enqueue((timestamp, [], true));
             while (KeyCount > _keysMax && _commits.Count > 1)
             {
@@ -155,7 +176,7 @@ internal sealed class CommitTracker
             var summary = _summaries[0];   // commits are forgotten oldest first, and summaries kept in that order
             Invariant.Check(summary.Timestamp == timestamp, "summaries are forgotten in commit order");
             _summaries.RemoveAt(0);
-            _spanCount -= summary.Lows.Length;
+            _spanCount -= summary.Weight;
             return;
         }
         foreach (byte[] key in keys)

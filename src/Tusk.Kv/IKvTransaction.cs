@@ -69,9 +69,10 @@ public interface IKvTransaction : IDisposable
     /// kept and <see cref="KvSerializationException"/> (40001) thrown, as PostgreSQL does for SELECT ... FOR UPDATE
     /// of a row updated concurrently. Throws
     /// <see cref="KvDeadlockException"/> (40P01) when waiting would deadlock and <see cref="KvLockTimeoutException"/>
-    /// (55P03) after <paramref name="timeout"/>.
+    /// (55P03) after <paramref name="timeout"/>; a wait ends with <see cref="OperationCanceledException"/> when
+    /// <paramref name="cancellation"/> is cancelled.
     /// </summary>
-    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, bool exclusive = true);
+    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, bool exclusive = true, CancellationToken cancellation = default);
 
     /// <summary>
     /// A mark of the writes buffered so far (SQL SAVEPOINT). Reads made after it stay in the read set (a rollback to

@@ -26,30 +26,45 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
     /// Takes the lock on <paramref name="key"/> for <paramref name="tx"/> (shared unless <paramref name="exclusive"/>);
     /// returns false if it already held a lock on the key (the key is then already in its list to release).
     /// </summary>
-    public bool Acquire(KvTransaction tx, byte[] key, TimeSpan timeout, bool exclusive = true)
+    public bool Acquire(KvTransaction tx, byte[] key, TimeSpan timeout, bool exclusive = true, CancellationToken cancellation = default)
     {
         var deadline = clock.MonotonicTicks + (long)(timeout.TotalSeconds * clock.TicksPerSecond);
-        lock (_lock)
+        CancellationTokenRegistration registration = default;   // wakes the wait when the statement is cancelled
+        try
         {
-            while (true)
+            lock (_lock)
             {
-                _holders.TryGetValue(key, out var holders);
-                var blockers = Blockers(holders, tx, exclusive);
-                if (blockers is null) return Grant(holders, key, tx, exclusive);
-                if (ClosesCycle(tx, blockers)) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
-                var remaining = (deadline - clock.MonotonicTicks) * 1000 / clock.TicksPerSecond;
-                if (remaining <= 0) throw new KvLockTimeoutException($"could not obtain a lock within {timeout.TotalMilliseconds:0} ms");
-                _waitsFor[tx] = blockers;
-                try
+                while (true)
                 {
-                    Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
-                }
-                finally
-                {
-                    _waitsFor.Remove(tx);
+                    _holders.TryGetValue(key, out var holders);
+                    var blockers = Blockers(holders, tx, exclusive);
+                    if (blockers is null) return Grant(holders, key, tx, exclusive);
+                    if (ClosesCycle(tx, blockers)) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
+                    var remaining = (deadline - clock.MonotonicTicks) * 1000 / clock.TicksPerSecond;
+                    if (remaining <= 0) throw new KvLockTimeoutException($"could not obtain a lock within {timeout.TotalMilliseconds:0} ms");
+                    cancellation.ThrowIfCancellationRequested();
+                    if (cancellation.CanBeCanceled && registration == default) registration = cancellation.Register(Wake);
+                    _waitsFor[tx] = blockers;
+                    try
+                    {
+                        Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
+                    }
+                    finally
+                    {
+                        _waitsFor.Remove(tx);
+                    }
                 }
             }
         }
+        finally
+        {
+            registration.Dispose();   // outside the lock: a running Wake needs it
+        }
+    }
+
+    private void Wake()
+    {
+        lock (_lock) Monitor.PulseAll(_lock);
     }
 
     /// <summary>The other transactions whose locks on the key conflict with the one asked for; null when none (no allocation).</summary>

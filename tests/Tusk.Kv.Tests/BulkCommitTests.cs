@@ -22,6 +22,7 @@ public sealed class BulkCommitTests
         using var writer = store.Begin(IsolationLevel.RepeatableRead);
         using var betweenWriter = store.Begin(IsolationLevel.RepeatableRead);
         using var outsideWriter = store.Begin(IsolationLevel.RepeatableRead);
+        using var otherFamilyWriter = store.Begin(IsolationLevel.RepeatableRead);
         using var scanner = store.Begin(IsolationLevel.Serializable);
         using var outsideScanner = store.Begin(IsolationLevel.Serializable);
         Assert.Empty(scanner.Scan(B("load001000"), B("load001100")));
@@ -29,10 +30,11 @@ public sealed class BulkCommitTests
 
         using (var load = store.Begin(IsolationLevel.RepeatableRead))
         {
+            load.Put(B("catalog/load"), B("a key of another family, far before the rows"));
             for (var i = 0; i < Loaded; i++) load.Put(B(Key(i)), B("v"));
             load.Commit();
         }
-        Assert.InRange(store.TrackedKeyCount, 1, Loaded / CommitTracker.KeysPerSpan + 1);
+        Assert.InRange(store.TrackedKeyCount, CommitTracker.SummaryWeightMin, Loaded / 2);
 
         writer.Put(B(Key(1234)), B("mine"));
         Assert.Equal(KvConflictKind.WriteWrite, Assert.Throws<KvSerializationException>(writer.Commit).Kind);
@@ -40,6 +42,9 @@ public sealed class BulkCommitTests
         Assert.Equal(KvConflictKind.WriteWrite, Assert.Throws<KvSerializationException>(betweenWriter.Commit).Kind);
         outsideWriter.Put(B("a-key-before-the-load"), B("fine"));
         outsideWriter.Commit();
+        // Between the load's two key families: not inside any of its spans.
+        otherFamilyWriter.Put(B("index/other"), B("fine"));
+        otherFamilyWriter.Commit();
 
         scanner.Put(B("s"), B("1"));
         Assert.Equal(KvConflictKind.ReadWrite, Assert.Throws<KvSerializationException>(scanner.Commit).Kind);

@@ -68,6 +68,7 @@ internal sealed partial class PgConnection
         }
         catch (Exception e) when (IsStatementError(e))
         {
+            Session.MarkFailed();
             SendNotices();
             SendError(e);
             _skipToSync = true;

@@ -149,6 +149,9 @@ public sealed class Settings
                     "off" or "false" or "no" or "0" or "f" or "n" => "off",
                     _ => throw new SqlException("22023", $"parameter \"{name}\" requires a Boolean value"),
                 };
+            case "lock_timeout":
+                SqlSession.ParseLockTimeout(value);   // rejects what PostgreSQL rejects
+                return value.Trim();
             case "join_collapse_limit":
                 if (!int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 1)
                 {

@@ -278,7 +278,12 @@ public sealed partial class SqlSession
         }
         catch
         {
-            if (autocommit) RollbackTransaction();
+            if (autocommit)
+            {
+                // The batch's Execute marked the (implicit) transaction failed; it is rolled back here and over.
+                RollbackTransaction();
+                _failed = false;
+            }
             throw;
         }
         return $"COPY {total}";

@@ -177,7 +177,7 @@ public sealed partial class SqlSession
                 // it went away or no longer conflicts meanwhile, look again.
                 if (readCommitted)
                 {
-                    ctx.Tx.Lock(c.ExistingKey, LockTimeout());
+                    ctx.Tx.Lock(c.ExistingKey, LockTimeout(), cancellation: ctx.Cancellation);
                     if (writer.FindConflict(ctx, row) is not { } again || !again.ExistingKey.AsSpan().SequenceEqual(c.ExistingKey)) continue;
                 }
                 var existing = lookup.LookupKey(ctx, c.ExistingKey) ?? throw new SqlException("XX000", "conflicting row vanished");
@@ -293,7 +293,7 @@ public sealed partial class SqlSession
     private bool LockAndRefresh(ExecContext ctx, TableWriter writer, (TableScanNode Lookup, BExpr? Where) recheck, ref object?[] combined, int width)
     {
         var key = writer.PrimaryKey(combined[..width]);
-        ctx.Tx.Lock(key, LockTimeout());
+        ctx.Tx.Lock(key, LockTimeout(), cancellation: ctx.Cancellation);
         if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return true;
         var fresh = recheck.Lookup.LookupKey(ctx, key);
         if (fresh is null) return false;
@@ -306,11 +306,43 @@ public sealed partial class SqlSession
 
     internal TimeSpan LockTimeout()
     {
-        var text = Settings.Show("lock_timeout").Trim();
-        var digits = new string(text.TakeWhile(char.IsAsciiDigit).ToArray());
-        var ms = digits.Length == 0 ? 0 : long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
-        if (text.EndsWith('s') && !text.EndsWith("ms", StringComparison.Ordinal)) ms *= 1000;
-        return ms <= 0 ? TimeSpan.FromMinutes(10) : TimeSpan.FromMilliseconds(ms);
+        var text = Settings.Show("lock_timeout");
+        if (text == _lockTimeoutText) return _lockTimeout;
+        _lockTimeout = ParseLockTimeout(text);
+        _lockTimeoutText = text;
+        return _lockTimeout;
+    }
+
+    private string? _lockTimeoutText;
+    private TimeSpan _lockTimeout;
+
+    /// <summary>
+    /// lock_timeout as PostgreSQL reads it: a number with an optional unit (us, ms, s, min, h, d; none is ms); 0 is no
+    /// limit, here 10 minutes (so that a forgotten session cannot hold another forever; cancel ends a wait sooner).
+    /// </summary>
+    internal static TimeSpan ParseLockTimeout(string setting)
+    {
+        var text = setting.Trim().Trim('\'').ToLowerInvariant();
+        var digits = 0;
+        while (digits < text.Length && (char.IsAsciiDigit(text[digits]) || text[digits] == '.')) digits++;
+        var unit = text[digits..].Trim();
+        if (digits == 0 || !double.TryParse(text.AsSpan(0, digits), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var amount))
+        {
+            throw new SqlException("22023", $"invalid value for parameter \"lock_timeout\": \"{setting}\"");
+        }
+        var ms = unit switch
+        {
+            "" or "ms" => amount,
+            "us" => amount / 1000,
+            "s" => amount * 1000,
+            "min" => amount * 60_000,
+            "h" => amount * 3_600_000,
+            "d" => amount * 86_400_000,
+            _ => throw new SqlException("22023", $"invalid value for parameter \"lock_timeout\": \"{setting}\"",
+                hint: "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."),
+        };
+        if (ms > int.MaxValue) throw new SqlException("22023", $"{setting} is outside the valid range for parameter \"lock_timeout\" (0 .. 2147483647)");
+        return ms < 1 ? TimeSpan.FromMinutes(10) : TimeSpan.FromMilliseconds(Math.Round(ms));
     }
 
     private (IReadOnlyList<ResultColumn>?, Func<ExecContext, QueryResult>, PlanNode?, bool) BindDelete(DeleteStmt delete, Planner planner)

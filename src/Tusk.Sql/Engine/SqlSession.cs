@@ -151,6 +151,16 @@ public sealed partial class SqlSession : IDisposable
     }
 
     /// <summary>
+    /// An error the protocol layer raised outside <see cref="Execute"/> (a Parse, Bind or result-encoding error in the
+    /// extended protocol): it aborts the transaction block, or the pipeline's implicit transaction once it has one, as
+    /// an error inside a statement does. (Sync then rolls the implicit transaction back.)
+    /// </summary>
+    public void MarkFailed()
+    {
+        if (_explicit || (_pipeline && _tx is not null)) _failed = true;
+    }
+
+    /// <summary>
     /// Sync: commits the implicit transaction <see cref="BeginPipeline"/> started (rolls it back after an error); an
     /// open transaction block stays open. Throws <see cref="SqlException"/> when the commit fails (40001).
     /// </summary>

@@ -123,7 +123,7 @@ internal sealed class ForeignKeys
         // at REPEATABLE READ a referenced row changed after the snapshot is a 40001.
         if (key is not null && ctx.Tx.Isolation != Kv.IsolationLevel.Serializable)
         {
-            ctx.Tx.Lock(key, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), exclusive: false);
+            ctx.Tx.Lock(key, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), exclusive: false, ctx.Cancellation);
         }
         if (key is not null && ctx.Tx.Get(key) is not null) return;
         var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));

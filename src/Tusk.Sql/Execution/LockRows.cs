@@ -84,7 +84,7 @@ internal sealed class LockRowsNode(PlanNode input, int visible, int fromWidth, B
     {
         try
         {
-            ctx.Tx.Lock(key, target.Wait == "wait" ? wait : TimeSpan.Zero, target.Exclusive);
+            ctx.Tx.Lock(key, target.Wait == "wait" ? wait : TimeSpan.Zero, target.Exclusive, ctx.Cancellation);
             return true;
         }
         // Without waiting no cycle of waits can form: a "deadlock" here is just a lock held by another transaction.

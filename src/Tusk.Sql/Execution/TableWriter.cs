@@ -119,12 +119,12 @@ internal sealed class TableWriter
     public void LockNewKeys(ExecContext ctx, object?[] row, TimeSpan timeout)
     {
         if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return;
-        if (!_hiddenKey) ctx.Tx.Lock(PrimaryKey(row), timeout);
+        if (!_hiddenKey) ctx.Tx.Lock(PrimaryKey(row), timeout, cancellation: ctx.Cancellation);
         foreach (var index in _table.Indexes)
         {
             if (!index.Unique) continue;
             var (entryKey, _, unique) = IndexEntries.Entry(_table, index, row);
-            if (unique) ctx.Tx.Lock(entryKey, timeout);
+            if (unique) ctx.Tx.Lock(entryKey, timeout, cancellation: ctx.Cancellation);
         }
     }
 
@@ -157,14 +157,14 @@ internal sealed class TableWriter
         var keyChanged = !oldKey.AsSpan().SequenceEqual(newKey);
         var lockNewKeys = ctx.Tx.Isolation == Kv.IsolationLevel.ReadCommitted;   // as LockNewKeys, for the keys that change
         var timeout = lockNewKeys ? ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10) : TimeSpan.Zero;
-        if (keyChanged && lockNewKeys) ctx.Tx.Lock(newKey, timeout);
+        if (keyChanged && lockNewKeys) ctx.Tx.Lock(newKey, timeout, cancellation: ctx.Cancellation);
         if (keyChanged && ctx.Tx.Get(newKey) is not null) throw DuplicateKey(_table.PrimaryKeyName ?? _table.Name + "_pkey", null, newRow);
         foreach (var index in _table.Indexes)
         {
             var (ok, _, _) = IndexEntries.Entry(_table, index, oldRow);
             var (nk, nv, unique) = IndexEntries.Entry(_table, index, newRow);
             if (ok.AsSpan().SequenceEqual(nk) && !keyChanged) continue;
-            if (!ok.AsSpan().SequenceEqual(nk) && unique && lockNewKeys) ctx.Tx.Lock(nk, timeout);
+            if (!ok.AsSpan().SequenceEqual(nk) && unique && lockNewKeys) ctx.Tx.Lock(nk, timeout, cancellation: ctx.Cancellation);
             if (!ok.AsSpan().SequenceEqual(nk) && unique && ctx.Tx.Get(nk) is not null) throw DuplicateKey(index.Name, index, newRow);
             ctx.Tx.Delete(ok);
             ctx.Tx.Put(nk, nv);

@@ -79,4 +79,57 @@ public sealed class PgPipelineTests
         await using var read = new NpgsqlCommand("SELECT n FROM c", other);
         Assert.Equal(2, await read.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task AParseErrorInABatchRollsBackWhatRanBeforeIt()
+    {
+        await using var server = PgTestServer.Start();
+        await using var connection = await server.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TABLE t (id int PRIMARY KEY)", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO t VALUES (1)"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO missing VALUES (2)"));   // fails at Parse (binding)
+            var e = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync());
+            Assert.Equal("42P01", e.SqlState);
+        }
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM t", connection))
+        {
+            Assert.Equal(0L, await count.ExecuteScalarAsync());
+        }
+
+        // In a transaction block, a Parse error aborts the block as any error does.
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var bad = new NpgsqlCommand("SELECT * FROM missing", connection, tx))
+        {
+            Assert.Equal("42P01", (await Assert.ThrowsAsync<PostgresException>(() => bad.ExecuteNonQueryAsync())).SqlState);
+        }
+        await using (var next = new NpgsqlCommand("SELECT 1", connection, tx))
+        {
+            Assert.Equal("25P02", (await Assert.ThrowsAsync<PostgresException>(() => next.ExecuteScalarAsync())).SqlState);
+        }
+        await tx.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task AFailedCopyLeavesTheSessionUsable()
+    {
+        await using var server = PgTestServer.Start();
+        await using var connection = await server.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TABLE t (id int PRIMARY KEY)", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var writer = await connection.BeginTextImportAsync("COPY t FROM STDIN");
+            await writer.WriteAsync("1\n1\n");
+        });
+        Assert.Equal("23505", e.SqlState);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM t", connection);
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
 }

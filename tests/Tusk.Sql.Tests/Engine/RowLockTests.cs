@@ -242,4 +242,30 @@ public sealed class RowLockTests : IDisposable
         Assert.Equal("10|1", _db.Query("SELECT * FROM child"));
         Assert.Equal("1", _db.Query("SELECT * FROM parent"));
     }
+
+    [Fact]
+    public async Task ALockWaitEndsWithCancelOrLockTimeout()
+    {
+        _db.Run("CREATE TABLE t (id int PRIMARY KEY, v int)");
+        _db.Run("INSERT INTO t VALUES (1, 0)");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+        Run(a, "BEGIN");
+        Run(a, "UPDATE t SET v = 1 WHERE id = 1");
+        var waiting = Task.Run(() => SqlTestDatabase.Error(b, "UPDATE t SET v = 2 WHERE id = 1"));
+        await AssertWaits(waiting);
+        b.Cancel();
+        var canceled = await waiting;
+        Assert.Equal("57014", canceled.SqlState);
+
+        Run(b, "SET lock_timeout = '50ms'");
+        Assert.Equal("55P03", SqlTestDatabase.Error(b, "UPDATE t SET v = 2 WHERE id = 1").SqlState);
+        Run(a, "ROLLBACK");
+        // PostgreSQL's units; a bad one is refused when set.
+        Run(b, "SET lock_timeout = '1min'");
+        Run(b, "SET lock_timeout = 250");
+        Assert.Equal("22023", SqlTestDatabase.Error(b, "SET lock_timeout = '1 fortnight'").SqlState);
+        Assert.Equal("22023", SqlTestDatabase.Error(b, "SET lock_timeout = '99999999999'").SqlState);
+        Assert.Equal("UPDATE 1", Run(b, "UPDATE t SET v = 2 WHERE id = 1").CommandTag);
+    }
 }
