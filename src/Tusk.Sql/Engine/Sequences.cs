@@ -73,6 +73,8 @@ internal sealed class Sequences(KvStore kv)
             }
             var next = (long)TupleEncoding.Unpack(value)[0]!;
             var size = _blockSizes.GetValueOrDefault(name, BlockSizeMin);
+            if (next == long.MaxValue) throw new SqlException("2200H", $"nextval: reached maximum value of sequence \"{name}\" ({long.MaxValue})");
+            size = Math.Min(size, long.MaxValue - next);   // the last block stops at the maximum instead of wrapping
             tx.Put(Key(name), TupleEncoding.Pack(next + size));
             try
             {

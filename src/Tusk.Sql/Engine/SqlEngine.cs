@@ -149,21 +149,34 @@ public sealed class SqlEngine : IDisposable
     /// </summary>
     public VacuumTotals Vacuum(CancellationToken cancellation = default)
     {
-        long examined = 0, removed = 0;
-        while (true)
+        // One caller's pass at a time, whole: the key space's vacuum cursor is shared, so a VACUUM that joined an
+        // autovacuum pass halfway would end with it and skip what that pass had covered with an older horizon.
+        _vacuumGate.Wait(cancellation);
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            var step = Kv.Vacuum(VacuumStepVersions);
-            examined += step.VersionsExamined;
-            removed += step.VersionsRemoved;
-            if (step.PassCompleted) return new VacuumTotals(examined, removed);
+            long examined = 0, removed = 0;
+            while (true)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var step = Kv.Vacuum(VacuumStepVersions);
+                examined += step.VersionsExamined;
+                removed += step.VersionsRemoved;
+                if (step.PassCompleted) return new VacuumTotals(examined, removed);
+            }
+        }
+        finally
+        {
+            _vacuumGate.Release();
         }
     }
+
+    private readonly SemaphoreSlim _vacuumGate = new(1, 1);
 
     private const int VacuumStepVersions = 100_000;
 
     public void Dispose()
     {
+        _vacuumGate.Dispose();
         if (_ownsKv) Kv.Dispose();
     }
 }

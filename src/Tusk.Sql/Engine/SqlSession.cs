@@ -157,7 +157,24 @@ public sealed partial class SqlSession : IDisposable
     /// </summary>
     public void MarkFailed()
     {
-        if (_explicit || (_pipeline && _tx is not null)) _failed = true;
+        if (_explicit || (_pipeline && _tx is not null)) Abort();
+    }
+
+    /// <summary>
+    /// An error inside a transaction (block, batch or pipeline): statements get 25P02 until it ends. Unless a savepoint
+    /// can still bring it back, its key-space transaction is rolled back now, as PostgreSQL aborts at the error: its row
+    /// locks are released at once instead of when the client gets round to ROLLBACK (a deadlock's survivor does not
+    /// wait for the victim's client).
+    /// </summary>
+    private void Abort()
+    {
+        _failed = true;
+        if (_savepoints.Count > 0 || _tx is null) return;
+        var tx = _tx;
+        _tx = null;
+        _txWroteCatalog = false;
+        tx.Rollback();
+        tx.Dispose();
     }
 
     /// <summary>
@@ -260,7 +277,7 @@ public sealed partial class SqlSession : IDisposable
         {
             var mapped = Map(e);
             if (autocommit) RollbackTransaction();
-            else _failed = true;
+            else Abort();
             if (ReferenceEquals(mapped, e)) throw;
             throw mapped;
         }

@@ -15,8 +15,9 @@ namespace Tusk.Sql.Execution;
 /// Checks run row by row, not at the end of the statement as PostgreSQL's NO ACTION does, so one statement cannot
 /// delete a referenced row before the rows that reference it. The reads join the transaction's read set: under
 /// SERIALIZABLE a concurrent transaction that breaks a key (deletes the referenced row, or inserts a referencing row
-/// the delete did not see) makes one of the two fail with 40001. REPEATABLE READ and READ COMMITTED take no row locks
-/// for foreign keys yet, so there such a race can commit a dangling reference.
+/// the delete did not see) makes one of the two fail with 40001. Below SERIALIZABLE a check takes a shared lock on
+/// the referenced row (which DELETE and UPDATE lock exclusively), actions lock the referencing rows they change, and
+/// REPEATABLE READ looks for referencing rows committed after its snapshot (40001).
 /// </remarks>
 internal sealed class ForeignKeys
 {
@@ -123,7 +124,10 @@ internal sealed class ForeignKeys
         // at REPEATABLE READ a referenced row changed after the snapshot is a 40001.
         if (key is not null && ctx.Tx.Isolation != Kv.IsolationLevel.Serializable)
         {
-            ctx.Tx.Lock(key, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), exclusive: false, ctx.Cancellation);
+            // The row lock is on the parent's primary key, which DELETE and UPDATE lock: through a unique index, the
+            // entry names it.
+            var rowKey = link.ViaUniqueIndex && ctx.Tx.Get(key) is { } entry ? link.ParentRowKey(entry) : key;
+            ctx.Tx.Lock(rowKey, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), exclusive: false, ctx.Cancellation);
         }
         if (key is not null && ctx.Tx.Get(key) is not null) return;
         var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));
@@ -139,7 +143,9 @@ internal sealed class ForeignKeys
     private void Act(ExecContext ctx, Link link, object?[] oldRow, object?[]? newRow, string action)
     {
         var referencing = link.FindReferencing(ctx, oldRow);
+        if (ctx.Tx.Isolation == Kv.IsolationLevel.RepeatableRead) CheckNoneUnseen(ctx, link, oldRow, referencing);
         if (referencing.Count == 0) return;
+        if (action is "cascade" or "set null" or "set default") referencing = LockReferencing(ctx, link, oldRow, referencing);
         switch (action)
         {
             case "cascade" when newRow is null:
@@ -178,6 +184,56 @@ internal sealed class ForeignKeys
             default:
                 throw StillReferenced(link, oldRow);
         }
+    }
+
+    /// <summary>
+    /// Locks the referencing rows an action is about to change, as UPDATE and DELETE lock theirs (a concurrent UPDATE of
+    /// one waits instead of writing it back). At READ COMMITTED each is then read again: one deleted or re-pointed
+    /// meanwhile is left alone, one changed otherwise is acted on as it is now.
+    /// </summary>
+    private List<object?[]> LockReferencing(ExecContext ctx, Link link, object?[] oldRow, List<object?[]> rows)
+    {
+        var writer = WriterFor(link.Child).Writer;
+        var readCommitted = ctx.Tx.Isolation == Kv.IsolationLevel.ReadCommitted;
+        var timeout = ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10);
+        var lookup = readCommitted ? new TableScanNode(link.Child, link.Child.Name, new KeyBounds(), null) : null;
+        var locked = new List<object?[]>(rows.Count);
+        foreach (var row in rows)
+        {
+            var key = writer.PrimaryKey(row);
+            ctx.Tx.Lock(key, timeout, cancellation: ctx.Cancellation);
+            if (lookup is null)
+            {
+                locked.Add(row);
+                continue;
+            }
+            if (lookup.LookupKey(ctx, key) is not { } fresh) continue;
+            var stillReferences = true;
+            for (var i = 0; i < link.ChildOrdinals.Length && stillReferences; i++)
+            {
+                var parentValue = oldRow[link.ParentOrdinals[i]];
+                stillReferences = fresh[link.ChildOrdinals[i]] is { } v && parentValue is not null
+                    && Values.CompareNullable(Values.Cast(v, link.ChildTypes[i], link.ParentTypes[i]), parentValue) == 0;
+            }
+            if (stillReferences) locked.Add(fresh);
+        }
+        return locked;
+    }
+
+    /// <summary>
+    /// REPEATABLE READ: a referencing row committed after the snapshot is invisible to it, yet removing its parent
+    /// would leave it dangling. Looked for at the latest committed state; finding one is a 40001, as PostgreSQL's
+    /// crosscheck snapshot raises.
+    /// </summary>
+    private static void CheckNoneUnseen(ExecContext ctx, Link link, object?[] oldRow, List<object?[]> seen)
+    {
+        if (ctx.Session is null) return;
+        using var latest = ctx.Session.Engine.Kv.Begin(Kv.IsolationLevel.ReadCommitted);
+        var now = link.FindReferencing(new ExecContext(latest, ctx.Parameters, ctx.Functions, ctx.Session, ctx.Cancellation), oldRow);
+        if (now.Count <= seen.Count && now.All(r => seen.Exists(s => Values.RowComparer.Instance.Equals(s, r)))) return;
+        throw new SqlException("40001", "could not serialize access due to concurrent update",
+            detail: $"A row of \"{link.Child.Name}\" referencing the changed key of \"{link.Parent.Name}\" was committed after this transaction's snapshot.",
+            hint: "The transaction might succeed if retried.");
     }
 
     private static SqlException StillReferenced(Link link, object?[] oldRow)
@@ -279,6 +335,18 @@ internal sealed class ForeignKeys
         }
 
         private static bool SameSet(int[] a, int[] b) => a.Length == b.Length && a.All(b.Contains);
+
+        /// <summary>Whether the referenced key is a unique index's rather than the primary key.</summary>
+        public bool ViaUniqueIndex => _parentIndexId != TableDescriptor.PrimaryIndexId;
+
+        /// <summary>The referenced row's primary key, from its unique index entry's value.</summary>
+        public byte[] ParentRowKey(byte[] entryValue)
+        {
+            var pkTypes = Parent.PrimaryKey.Select(id => Parent.Columns[Parent.ColumnIndex(id)].Type).ToArray();
+            var values = new object?[pkTypes.Length];
+            RowCodec.DecodeKeyValues(entryValue, [], pkTypes, values);
+            return RowCodec.Key(Parent.Id, TableDescriptor.PrimaryIndexId, values, pkTypes);
+        }
 
         /// <summary>The referenced table's key for the referencing values (non-null), or null when a value cannot be converted.</summary>
         public byte[]? ParentKey(object?[] childValues)

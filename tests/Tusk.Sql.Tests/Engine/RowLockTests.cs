@@ -268,4 +268,52 @@ public sealed class RowLockTests : IDisposable
         Assert.Equal("22023", SqlTestDatabase.Error(b, "SET lock_timeout = '99999999999'").SqlState);
         Assert.Equal("UPDATE 1", Run(b, "UPDATE t SET v = 2 WHERE id = 1").CommandTag);
     }
+
+    [Fact]
+    public async Task ForeignKeyActionsAndUniqueReferencesHoldRowsToo()
+    {
+        _db.Run("CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE NOT NULL)");
+        _db.Run("CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id) ON DELETE CASCADE, note text)");
+        _db.Run("CREATE TABLE tagged (id int PRIMARY KEY, code text REFERENCES parent (code))");
+        _db.Run("INSERT INTO parent VALUES (1, 'a'), (2, 'b')");
+        _db.Run("INSERT INTO child VALUES (10, 1, '')");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+
+        // CASCADE locks the child it deletes: a concurrent UPDATE of that child waits, then finds it gone.
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(a, "DELETE FROM parent WHERE id = 1");
+        Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        var update = Task.Run(() => Run(b, "UPDATE child SET note = 'x' WHERE id = 10"));
+        await AssertWaits(update);
+        Run(a, "COMMIT");
+        Assert.Equal("UPDATE 0", (await update).CommandTag);
+        Run(b, "COMMIT");
+        Assert.Equal("0", _db.Query("SELECT count(*) FROM child"));
+
+        // A key referencing a UNIQUE column locks the referenced row itself.
+        Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(b, "DELETE FROM parent WHERE code = 'b'");
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        var insert = Task.Run(() => SqlTestDatabase.Error(a, "INSERT INTO tagged VALUES (1, 'b')"));
+        await AssertWaits(insert);
+        Run(b, "COMMIT");
+        Assert.Equal("23503", (await insert).SqlState);
+        Run(a, "ROLLBACK");
+    }
+
+    [Fact]
+    public void RepeatableReadCannotRemoveAParentWhoseChildItCannotSee()
+    {
+        _db.Run("CREATE TABLE parent (id int PRIMARY KEY)");
+        _db.Run("CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id))");
+        _db.Run("INSERT INTO parent VALUES (1)");
+        using var a = _db.NewSession();
+        Run(a, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+        Assert.Equal("0", Query(a, "SELECT count(*) FROM child"));
+        _db.Run("INSERT INTO child VALUES (10, 1)");
+        Assert.Equal("40001", SqlTestDatabase.Error(a, "DELETE FROM parent WHERE id = 1").SqlState);
+        Run(a, "ROLLBACK");
+        Assert.Equal("1", _db.Query("SELECT count(*) FROM parent"));
+    }
 }
