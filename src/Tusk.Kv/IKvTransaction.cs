@@ -62,9 +62,9 @@ public interface IKvTransaction : IDisposable
     void Rollback();
 
     /// <summary>
-    /// Takes a lock on <paramref name="key"/> until the transaction ends (SQL row locks), waiting while another
-    /// transaction holds a conflicting one: an exclusive lock conflicts with every other lock, shared locks
-    /// (<paramref name="exclusive"/> false) only with an exclusive one; a shared holder may upgrade. Reads after it see the latest committed version at READ COMMITTED. At REPEATABLE READ
+    /// Takes a lock on <paramref name="key"/> in <paramref name="mode"/> until the transaction ends (SQL row locks),
+    /// waiting while another transaction holds a conflicting mode (<see cref="KeyLockModes.Conflicts"/>); asking for a
+    /// stronger mode of a key already locked upgrades. Reads after it see the latest committed version at READ COMMITTED. At REPEATABLE READ
     /// and SERIALIZABLE, a key some transaction committed after this one's snapshot cannot be locked: the lock is
     /// kept and <see cref="KvSerializationException"/> (40001) thrown, as PostgreSQL does for SELECT ... FOR UPDATE
     /// of a row updated concurrently. Throws
@@ -72,7 +72,7 @@ public interface IKvTransaction : IDisposable
     /// (55P03) after <paramref name="timeout"/>; a wait ends with <see cref="OperationCanceledException"/> when
     /// <paramref name="cancellation"/> is cancelled.
     /// </summary>
-    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, bool exclusive = true, CancellationToken cancellation = default);
+    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, KeyLockMode mode = KeyLockMode.Update, CancellationToken cancellation = default);
 
     /// <summary>
     /// A mark of the writes buffered so far (SQL SAVEPOINT). Reads made after it stay in the read set (a rollback to

@@ -183,12 +183,12 @@ public sealed class KvTransaction : IKvTransaction
     }
 
     /// <inheritdoc />
-    public void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, bool exclusive = true, CancellationToken cancellation = default)
+    public void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, KeyLockMode mode = KeyLockMode.Update, CancellationToken cancellation = default)
     {
         EnsureActive();
         CheckKey(key);
         var copy = key.ToArray();
-        if (_store.Locks.Acquire(this, copy, timeout, exclusive, cancellation)) (_locked ??= []).Add(copy);
+        if (_store.Locks.Acquire(this, copy, timeout, mode, cancellation)) (_locked ??= []).Add(copy);
         if (Isolation != IsolationLevel.ReadCommitted && _store.WrittenAfter(copy, _readTimestamp))
         {
             _store.CountSerializationFailure();

@@ -1,21 +1,18 @@
 namespace Tusk.Kv;
 
 /// <summary>
-/// Key locks held until a transaction ends (SQL row locks: UPDATE, DELETE and SELECT ... FOR UPDATE take them
-/// exclusive, SELECT ... FOR SHARE and foreign-key checks shared). Shared locks on a key coexist; an exclusive one
-/// excludes every other lock on it, and a holder of a shared lock may upgrade it. A waiter that would close a cycle
-/// of waits gets <see cref="KvDeadlockException"/> (40P01); one that waits longer than the timeout gets
-/// <see cref="KvLockTimeoutException"/> (55P03). Single node: the table is in memory.
+/// Key locks held until a transaction ends: SQL row locks in PostgreSQL's four modes (<see cref="KeyLockMode"/>).
+/// A transaction may hold several modes of one key (asking for a stronger one upgrades). A waiter that would close a
+/// cycle of waits gets <see cref="KvDeadlockException"/> (40P01); one that waits longer than the timeout gets
+/// <see cref="KvLockTimeoutException"/> (55P03); a cancelled one <see cref="OperationCanceledException"/>. Single
+/// node: the table is in memory.
 /// </summary>
 internal sealed class LockTable(Tusk.Core.IClock clock)
 {
-    /// <summary>The holders of one key: an exclusive owner, or any number of shared ones.</summary>
+    /// <summary>The holders of one key, each with the modes it holds (bit 1 &lt;&lt; mode).</summary>
     private sealed class Holders
     {
-        public KvTransaction? Exclusive;
-        public readonly List<KvTransaction> Shared = new(2);
-
-        public bool IsEmpty => Exclusive is null && Shared.Count == 0;
+        public readonly List<(KvTransaction Tx, int Modes)> Entries = new(2);
     }
 
     private readonly Dictionary<byte[], Holders> _holders = new(KeyEquality.Instance);
@@ -23,10 +20,10 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
     private readonly object _lock = new();
 
     /// <summary>
-    /// Takes the lock on <paramref name="key"/> for <paramref name="tx"/> (shared unless <paramref name="exclusive"/>);
-    /// returns false if it already held a lock on the key (the key is then already in its list to release).
+    /// Takes the lock on <paramref name="key"/> in <paramref name="mode"/> for <paramref name="tx"/>; returns false if
+    /// it already held a lock on the key (the key is then already in its list to release).
     /// </summary>
-    public bool Acquire(KvTransaction tx, byte[] key, TimeSpan timeout, bool exclusive = true, CancellationToken cancellation = default)
+    public bool Acquire(KvTransaction tx, byte[] key, TimeSpan timeout, KeyLockMode mode, CancellationToken cancellation = default)
     {
         var deadline = clock.MonotonicTicks + (long)(timeout.TotalSeconds * clock.TicksPerSecond);
         CancellationTokenRegistration registration = default;   // wakes the wait when the statement is cancelled
@@ -37,8 +34,8 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
                 while (true)
                 {
                     _holders.TryGetValue(key, out var holders);
-                    var blockers = Blockers(holders, tx, exclusive);
-                    if (blockers is null) return Grant(holders, key, tx, exclusive);
+                    var blockers = Blockers(holders, tx, mode);
+                    if (blockers is null) return Grant(holders, key, tx, mode);
                     if (ClosesCycle(tx, blockers)) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
                     var remaining = (deadline - clock.MonotonicTicks) * 1000 / clock.TicksPerSecond;
                     if (remaining <= 0) throw new KvLockTimeoutException($"could not obtain a lock within {timeout.TotalMilliseconds:0} ms");
@@ -67,40 +64,42 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
         lock (_lock) Monitor.PulseAll(_lock);
     }
 
-    /// <summary>The other transactions whose locks on the key conflict with the one asked for; null when none (no allocation).</summary>
-    private static List<KvTransaction>? Blockers(Holders? holders, KvTransaction tx, bool exclusive)
+    /// <summary>The other transactions holding a mode that conflicts with <paramref name="mode"/>; null when none (no allocation).</summary>
+    private static List<KvTransaction>? Blockers(Holders? holders, KvTransaction tx, KeyLockMode mode)
     {
         if (holders is null) return null;
         List<KvTransaction>? blockers = null;
-        if (holders.Exclusive is { } owner && owner != tx) (blockers ??= []).Add(owner);
-        if (exclusive)
+        foreach (var (holder, modes) in holders.Entries)
         {
-            foreach (var t in holders.Shared)
+            if (holder == tx) continue;
+            for (var held = KeyLockMode.KeyShare; held <= KeyLockMode.Update; held++)
             {
-                if (t != tx) (blockers ??= []).Add(t);
+                if ((modes & (1 << (int)held)) != 0 && KeyLockModes.Conflicts(held, mode))
+                {
+                    (blockers ??= []).Add(holder);
+                    break;
+                }
             }
         }
         return blockers;
     }
 
-    private bool Grant(Holders? holders, byte[] key, KvTransaction tx, bool exclusive)
+    private bool Grant(Holders? holders, byte[] key, KvTransaction tx, KeyLockMode mode)
     {
         if (holders is null)
         {
             holders = new Holders();
             _holders[key] = holders;
         }
-        var held = holders.Exclusive == tx || holders.Shared.Contains(tx);
-        if (exclusive)
+        var entries = holders.Entries;
+        for (var i = 0; i < entries.Count; i++)
         {
-            holders.Shared.Remove(tx);   // an upgrade
-            holders.Exclusive = tx;
+            if (entries[i].Tx != tx) continue;
+            entries[i] = (tx, entries[i].Modes | (1 << (int)mode));
+            return false;
         }
-        else if (!held)
-        {
-            holders.Shared.Add(tx);
-        }
-        return !held;
+        entries.Add((tx, 1 << (int)mode));
+        return true;
     }
 
     /// <summary>Whether <paramref name="tx"/> waiting for <paramref name="blockers"/> closes a cycle in the waits-for graph.</summary>
@@ -127,9 +126,8 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
             foreach (var key in keys)
             {
                 if (!_holders.TryGetValue(key, out var holders)) continue;
-                if (holders.Exclusive == tx) holders.Exclusive = null;
-                else holders.Shared.Remove(tx);
-                if (holders.IsEmpty) _holders.Remove(key);
+                holders.Entries.RemoveAll(e => e.Tx == tx);
+                if (holders.Entries.Count == 0) _holders.Remove(key);
             }
             Monitor.PulseAll(_lock);
         }

@@ -4,7 +4,7 @@ using static Tusk.Kv.Tests.Kv;
 
 namespace Tusk.Kv.Tests;
 
-/// <summary>Key locks: shared and exclusive modes, upgrades, deadlocks across them, and the snapshot check above READ COMMITTED.</summary>
+/// <summary>Key locks: PostgreSQL's four modes and their conflicts, upgrades, deadlocks across them, cancel, and the snapshot check above READ COMMITTED.</summary>
 public sealed class LockTests
 {
     private static readonly TimeSpan NoWait = TimeSpan.Zero;
@@ -16,19 +16,63 @@ public sealed class LockTests
         using var a = store.Begin(IsolationLevel.ReadCommitted);
         using var b = store.Begin(IsolationLevel.ReadCommitted);
         using var c = store.Begin(IsolationLevel.ReadCommitted);
-        a.Lock(B("k"), NoWait, exclusive: false);
-        b.Lock(B("k"), NoWait, exclusive: false);
+        a.Lock(B("k"), NoWait, KeyLockMode.Share);
+        b.Lock(B("k"), NoWait, KeyLockMode.Share);
         Assert.Throws<KvLockTimeoutException>(() => c.Lock(B("k"), NoWait));
         // An upgrade waits for the other shared holder.
         Assert.Throws<KvLockTimeoutException>(() => a.Lock(B("k"), NoWait));
         b.Commit();
         a.Lock(B("k"), NoWait);
         // Now exclusive: even a shared lock is refused.
-        Assert.Throws<KvLockTimeoutException>(() => c.Lock(B("k"), NoWait, exclusive: false));
+        Assert.Throws<KvLockTimeoutException>(() => c.Lock(B("k"), NoWait, KeyLockMode.Share));
         a.Rollback();
-        c.Lock(B("k"), NoWait, exclusive: false);
+        c.Lock(B("k"), NoWait, KeyLockMode.Share);
         c.Lock(B("k"), NoWait);   // the only holder upgrades at once
         c.Commit();
+    }
+
+    [Fact]
+    public void TheFourModesConflictAsPostgresRowLocksDo()
+    {
+        var modes = new[] { KeyLockMode.KeyShare, KeyLockMode.Share, KeyLockMode.NoKeyUpdate, KeyLockMode.Update };
+        // PostgreSQL's table of conflicting row-level locks (rows: held, columns: requested).
+        bool[,] expected =
+        {
+            { false, false, false, true },
+            { false, false, true, true },
+            { false, true, true, true },
+            { true, true, true, true },
+        };
+        using var store = Open(new SimFileSystem(1), new ManualClock());
+        for (var h = 0; h < 4; h++)
+        {
+            for (var w = 0; w < 4; w++)
+            {
+                Assert.Equal(expected[h, w], KeyLockModes.Conflicts(modes[h], modes[w]));
+                using var holder = store.Begin(IsolationLevel.ReadCommitted);
+                using var wanter = store.Begin(IsolationLevel.ReadCommitted);
+                holder.Lock(B("k"), NoWait, modes[h]);
+                if (expected[h, w]) Assert.Throws<KvLockTimeoutException>(() => wanter.Lock(B("k"), NoWait, modes[w]));
+                else wanter.Lock(B("k"), NoWait, modes[w]);
+                holder.Rollback();
+                wanter.Rollback();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ACancelledWaitEnds()
+    {
+        using var store = Open(new SimFileSystem(1), new ManualClock());
+        using var a = store.Begin(IsolationLevel.ReadCommitted);
+        using var b = store.Begin(IsolationLevel.ReadCommitted);
+        a.Lock(B("k"), NoWait);
+        using var cancel = new CancellationTokenSource();
+        var waiting = Task.Run(() => b.Lock(B("k"), TimeSpan.FromMinutes(1), KeyLockMode.KeyShare, cancel.Token));
+        Assert.NotSame(waiting, await Task.WhenAny(waiting, Task.Delay(200)));
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        a.Commit();
     }
 
     [Fact]
@@ -37,8 +81,8 @@ public sealed class LockTests
         using var store = Open(new SimFileSystem(1), new ManualClock());
         using var a = store.Begin(IsolationLevel.ReadCommitted);
         using var b = store.Begin(IsolationLevel.ReadCommitted);
-        a.Lock(B("k"), NoWait, exclusive: false);
-        b.Lock(B("k"), NoWait, exclusive: false);
+        a.Lock(B("k"), NoWait, KeyLockMode.Share);
+        b.Lock(B("k"), NoWait, KeyLockMode.Share);
         var upgrading = Task.Run(() => a.Lock(B("k"), TimeSpan.FromMinutes(1)));
         Assert.NotSame(upgrading, await Task.WhenAny(upgrading, Task.Delay(200)));
         Assert.Throws<KvDeadlockException>(() => b.Lock(B("k"), TimeSpan.FromMinutes(1)));
@@ -58,7 +102,7 @@ public sealed class LockTests
             writer.Put(B("k"), B("v"));
             writer.Commit();
         }
-        var e = Assert.Throws<KvSerializationException>(() => reader.Lock(B("k"), NoWait, exclusive: false));
+        var e = Assert.Throws<KvSerializationException>(() => reader.Lock(B("k"), NoWait, KeyLockMode.Share));
         Assert.Equal(KvConflictKind.WriteWrite, e.Kind);
         reader.Lock(B("other"), NoWait);   // an untouched key locks fine
     }

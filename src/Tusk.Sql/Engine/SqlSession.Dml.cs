@@ -248,6 +248,9 @@ public sealed partial class SqlSession
         var (returnColumns, returnExprs) = BindReturning(update.Returning, scope, planner);
         var width = table.Columns.Count;
         var recheck = RowRecheck(table, update.Alias, update.From.Length == 0 ? update.Where : null, planner);
+        // PostgreSQL's row lock for an UPDATE: FOR NO KEY UPDATE unless it sets a column of the primary key or of a
+        // unique index (which foreign keys may reference): then FOR UPDATE.
+        var updateMode = sets.Any(s => IsKeyColumn(table, table.Columns[s.Ordinal].Id)) ? Kv.KeyLockMode.Update : Kv.KeyLockMode.NoKeyUpdate;
         return (returnColumns, ctx =>
         {
             var rows = plan.Run(ctx).ToList();
@@ -259,7 +262,7 @@ public sealed partial class SqlSession
                 ctx.Check();
                 var combined = row;
                 if (seen is not null && !seen.Add(Convert.ToBase64String(writer.PrimaryKey(combined[..width])))) continue;
-                if (LockAndRefresh(ctx, writer, recheck, ref combined, width) is false) continue;
+                if (LockAndRefresh(ctx, writer, recheck, ref combined, width, updateMode) is false) continue;
                 var old = combined[..width];
                 var updated = (object?[])old.Clone();
                 foreach (var (ordinal, value) in sets) updated[ordinal] = value.Eval(ctx, combined);
@@ -276,6 +279,9 @@ public sealed partial class SqlSession
         }, plan, false);
     }
 
+    private static bool IsKeyColumn(TableDescriptor table, int columnId) =>
+        table.PrimaryKey.Contains(columnId) || table.Indexes.Exists(i => i.Unique && i.ColumnIds.Contains(columnId));
+
     /// <summary>The WHERE of a single-table UPDATE/DELETE over the table's row, to re-check a row after waiting for its lock.</summary>
     private static (TableScanNode Lookup, BExpr? Where) RowRecheck(TableDescriptor table, string? alias, Expr? where, Planner planner)
     {
@@ -290,10 +296,10 @@ public sealed partial class SqlSession
     /// version and the WHERE re-checked on it; false when the row is gone or no longer qualifies. At REPEATABLE READ
     /// and SERIALIZABLE a row committed after the snapshot fails the lock with 40001 (before, it failed at commit).
     /// </summary>
-    private bool LockAndRefresh(ExecContext ctx, TableWriter writer, (TableScanNode Lookup, BExpr? Where) recheck, ref object?[] combined, int width)
+    private bool LockAndRefresh(ExecContext ctx, TableWriter writer, (TableScanNode Lookup, BExpr? Where) recheck, ref object?[] combined, int width, Kv.KeyLockMode mode)
     {
         var key = writer.PrimaryKey(combined[..width]);
-        ctx.Tx.Lock(key, LockTimeout(), cancellation: ctx.Cancellation);
+        ctx.Tx.Lock(key, LockTimeout(), mode, ctx.Cancellation);
         if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return true;
         var fresh = recheck.Lookup.LookupKey(ctx, key);
         if (fresh is null) return false;
@@ -365,7 +371,7 @@ public sealed partial class SqlSession
                 ctx.Check();
                 var combined = row;
                 if (!seen.Add(Convert.ToBase64String(writer.PrimaryKey(combined[..width])))) continue;
-                if (LockAndRefresh(ctx, writer, recheck, ref combined, width) is false) continue;
+                if (LockAndRefresh(ctx, writer, recheck, ref combined, width, Kv.KeyLockMode.Update) is false) continue;
                 var old = combined[..width];
                 writer.Delete(ctx, old);
                 count++;

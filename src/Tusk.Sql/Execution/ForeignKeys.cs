@@ -127,7 +127,7 @@ internal sealed class ForeignKeys
             // The row lock is on the parent's primary key, which DELETE and UPDATE lock: through a unique index, the
             // entry names it.
             var rowKey = link.ViaUniqueIndex && ctx.Tx.Get(key) is { } entry ? link.ParentRowKey(entry) : key;
-            ctx.Tx.Lock(rowKey, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), exclusive: false, ctx.Cancellation);
+            ctx.Tx.Lock(rowKey, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), Kv.KeyLockMode.KeyShare, ctx.Cancellation);
         }
         if (key is not null && ctx.Tx.Get(key) is not null) return;
         var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));

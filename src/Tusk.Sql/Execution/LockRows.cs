@@ -10,15 +10,15 @@ namespace Tusk.Sql.Execution;
 /// <para>At READ COMMITTED, as PostgreSQL does: after the lock (which waits for a concurrent writer), the row is read
 /// again at its latest committed version; a deleted row is dropped, and a changed one is checked against the WHERE
 /// again and the output computed from it. At REPEATABLE READ and SERIALIZABLE a row committed after the snapshot
-/// cannot be locked: 40001. FOR UPDATE and FOR NO KEY UPDATE take exclusive locks, FOR SHARE and FOR KEY SHARE
-/// shared ones (which coexist with each other and with foreign-key checks); all are held to the end of the
-/// transaction. NOWAIT fails with 55P03 instead of waiting; SKIP LOCKED leaves out rows another transaction
+/// cannot be locked: 40001. Each strength takes its <see cref="KeyLockMode"/>, with PostgreSQL's conflicts (FOR KEY
+/// SHARE, which foreign-key checks take too, only conflicts with FOR UPDATE, DELETE and key-changing UPDATEs); all are
+/// held to the end of the transaction. NOWAIT fails with 55P03 instead of waiting; SKIP LOCKED leaves out rows another transaction
 /// holds.</para>
 /// </summary>
 internal sealed class LockRowsNode(PlanNode input, int visible, int fromWidth, BExpr[] outputs, BExpr? where, LockRowsNode.Target[] targets) : PlanNode
 {
     /// <summary>One table whose rows are locked: its alias, where its row starts in the FROM row, and how to key and read it.</summary>
-    public sealed record Target(string Alias, int Offset, TableWriter Writer, TableScanNode Lookup, string Wait, bool Exclusive);
+    public sealed record Target(string Alias, int Offset, TableWriter Writer, TableScanNode Lookup, string Wait, KeyLockMode Mode);
 
     private readonly PlanColumn[] _columns = input.Columns.Take(visible).ToArray();
 
@@ -84,7 +84,7 @@ internal sealed class LockRowsNode(PlanNode input, int visible, int fromWidth, B
     {
         try
         {
-            ctx.Tx.Lock(key, target.Wait == "wait" ? wait : TimeSpan.Zero, target.Exclusive, ctx.Cancellation);
+            ctx.Tx.Lock(key, target.Wait == "wait" ? wait : TimeSpan.Zero, target.Mode, ctx.Cancellation);
             return true;
         }
         // Without waiting no cycle of waits can form: a "deadlock" here is just a lock held by another transaction.

@@ -1,3 +1,4 @@
+using Tusk.Kv;
 using Tusk.Sql.Catalog;
 using Tusk.Sql.Execution;
 using Tusk.Sql.Parser;
@@ -391,16 +392,22 @@ internal sealed partial class Planner
                     if (clause.Tables.Length == 0) continue;   // subqueries and functions in FROM are not locked
                     throw new SqlException("0A000", $"{LockingName(clause)} cannot be applied to \"{name}\": only base tables can be locked");
                 }
-                var exclusive = clause.Strength is "update" or "no key update";
+                var mode = clause.Strength switch
+                {
+                    "update" => KeyLockMode.Update,
+                    "no key update" => KeyLockMode.NoKeyUpdate,
+                    "share" => KeyLockMode.Share,
+                    _ => KeyLockMode.KeyShare,
+                };
                 var existing = targets.FindIndex(t => t.Alias == name);
                 if (existing >= 0)
                 {
                     // Named twice: the stronger lock wins.
-                    if (exclusive) targets[existing] = targets[existing] with { Exclusive = true };
+                    if (mode > targets[existing].Mode) targets[existing] = targets[existing] with { Mode = mode };
                     continue;
                 }
                 targets.Add(new LockRowsNode.Target(name, relation.Columns[0].Index - relation.Columns[0].AttNum + 1, new TableWriter(table, []),
-                    new TableScanNode(table, name, new KeyBounds(), null), clause.Wait, exclusive));
+                    new TableScanNode(table, name, new KeyBounds(), null), clause.Wait, mode));
             }
         }
         return [.. targets];

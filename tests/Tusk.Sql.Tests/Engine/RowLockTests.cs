@@ -202,13 +202,17 @@ public sealed class RowLockTests : IDisposable
         Assert.Equal("0", Query(b, "SELECT v FROM t WHERE id = 1 FOR KEY SHARE NOWAIT"));
         Assert.Equal("55P03", SqlTestDatabase.Error(c, "SELECT v FROM t WHERE id = 1 FOR UPDATE NOWAIT").SqlState);
         Run(c, "SET default_transaction_isolation = 'read committed'");
+        // An UPDATE of a non-key column waits for FOR SHARE, but not for FOR KEY SHARE (PostgreSQL's FOR NO KEY UPDATE).
         var writer = Task.Run(() => Run(c, "UPDATE t SET v = v + 1 WHERE id = 1"));
         await AssertWaits(writer);
         Run(a, "COMMIT");
-        await AssertWaits(writer);
-        Run(b, "COMMIT");
         await writer;
-        Assert.Equal("1", _db.Query("SELECT v FROM t"));
+        // Changing the key does wait for FOR KEY SHARE.
+        var rekey = Task.Run(() => Run(c, "UPDATE t SET id = 5 WHERE id = 1"));
+        await AssertWaits(rekey);
+        Run(b, "COMMIT");
+        await rekey;
+        Assert.Equal("5|1", _db.Query("SELECT id, v FROM t"));
     }
 
     [Fact]
@@ -315,5 +319,27 @@ public sealed class RowLockTests : IDisposable
         Assert.Equal("40001", SqlTestDatabase.Error(a, "DELETE FROM parent WHERE id = 1").SqlState);
         Run(a, "ROLLBACK");
         Assert.Equal("1", _db.Query("SELECT count(*) FROM parent"));
+    }
+
+    [Fact]
+    public async Task ChildInsertsAndParentUpdatesDoNotDeadlock()
+    {
+        // The EF Core shape: insert an order line, then update the order's total, in two concurrent transactions.
+        _db.Run("CREATE TABLE orders (id int PRIMARY KEY, total int NOT NULL)");
+        _db.Run("CREATE TABLE lines (id int PRIMARY KEY, order_id int NOT NULL REFERENCES orders (id), amount int)");
+        _db.Run("INSERT INTO orders VALUES (7, 0)");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(b, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(a, "INSERT INTO lines VALUES (1, 7, 10)");
+        Run(b, "INSERT INTO lines VALUES (2, 7, 20)");
+        Run(a, "UPDATE orders SET total = total + 10 WHERE id = 7");
+        var second = Task.Run(() => Run(b, "UPDATE orders SET total = total + 20 WHERE id = 7"));
+        await AssertWaits(second);   // for a's row lock on the order, not for the foreign-key locks
+        Run(a, "COMMIT");
+        await second;
+        Run(b, "COMMIT");
+        Assert.Equal("30", _db.Query("SELECT total FROM orders"));
     }
 }
