@@ -131,7 +131,14 @@ public static class TextFormat
             case SqlTypeId.TimestampTz:
                 return ParseTimestampTz(s, text);
             case SqlTypeId.Interval:
-                return ParseInterval(s, text);
+                try
+                {
+                    return ParseInterval(s, text);
+                }
+                catch (OverflowException)
+                {
+                    throw new SqlDataException("22015", $"interval field value out of range: \"{text}\"");
+                }
             case SqlTypeId.Uuid:
                 return Guid.TryParse(s, out var g) ? g : throw Invalid("uuid", text);
             default:
@@ -248,29 +255,46 @@ public static class TextFormat
                 var sec = 0.0;
                 if (hms.Length == 3 && (!double.TryParse(hms[2], NumberStyles.AllowDecimalPoint, Invariant, out sec) || sec >= 60))
                     throw Invalid("interval", text);
-                var value = h * 3_600_000_000L + m * 60_000_000L + (long)Math.Round(sec * 1_000_000);
-                micros += negative ? -value : value;
+                var value = checked(h * 3_600_000_000L + m * 60_000_000L + (long)Math.Round(sec * 1_000_000));
+                micros = checked(micros + (negative ? -value : value));
                 continue;
             }
             if (!double.TryParse(token, NumberStyles.Float, Invariant, out var amount)) throw Invalid("interval", text);
             var unit = i + 1 < tokens.Length ? tokens[++i].TrimEnd(',') : "second";
             switch (unit)
             {
-                case "year" or "years" or "y" or "yr" or "yrs": months += (int)(amount * 12); break;
-                case "month" or "months" or "mon" or "mons": months += (int)amount; break;
-                case "week" or "weeks" or "w": days += (int)(amount * 7); break;
-                case "day" or "days" or "d": days += (int)amount; micros += (long)((amount - Math.Truncate(amount)) * Interval.MicrosecondsPerDay); break;
-                case "hour" or "hours" or "h" or "hr" or "hrs": micros += (long)(amount * 3_600_000_000L); break;
-                case "minute" or "minutes" or "min" or "mins" or "m": micros += (long)(amount * 60_000_000L); break;
-                case "second" or "seconds" or "sec" or "secs" or "s": micros += (long)Math.Round(amount * 1_000_000); break;
-                case "millisecond" or "milliseconds" or "ms": micros += (long)Math.Round(amount * 1000); break;
-                case "microsecond" or "microseconds" or "us": micros += (long)amount; break;
+                case "year" or "years" or "y" or "yr" or "yrs": AddYears(amount, ref months); break;
+                case "month" or "months" or "mon" or "mons": AddMonths(amount, ref months, ref days, ref micros); break;
+                case "week" or "weeks" or "w": AddDays(amount * 7, ref days, ref micros); break;
+                case "day" or "days" or "d": AddDays(amount, ref days, ref micros); break;
+                case "hour" or "hours" or "h" or "hr" or "hrs": micros = checked(micros + (long)Math.Round(amount * 3_600_000_000L)); break;
+                case "minute" or "minutes" or "min" or "mins" or "m": micros = checked(micros + (long)Math.Round(amount * 60_000_000L)); break;
+                case "second" or "seconds" or "sec" or "secs" or "s": micros = checked(micros + (long)Math.Round(amount * 1_000_000)); break;
+                case "millisecond" or "milliseconds" or "ms": micros = checked(micros + (long)Math.Round(amount * 1000)); break;
+                case "microsecond" or "microseconds" or "us": micros = checked(micros + (long)amount); break;
                 case "ago": break;
                 default: throw Invalid("interval", text);
             }
         }
         if (tokens[^1] == "ago") return new Interval(-months, -days, -micros);
         return new Interval(months, days, micros);
+    }
+
+    // Fractions of a unit carry down as PostgreSQL's interval input does: a year's to whole months (rounded), a
+    // month's to days of 30, a day's to microseconds ('1.5 years' is 1 year 6 mons, '1.5 months' 1 mon 15 days).
+    private static void AddYears(double years, ref int months) =>
+        months = checked(months + (int)Math.Truncate(years) * 12 + (int)Math.Round((years - Math.Truncate(years)) * 12, MidpointRounding.ToEven));
+
+    private static void AddMonths(double amount, ref int months, ref int days, ref long micros)
+    {
+        months = checked(months + (int)Math.Truncate(amount));
+        AddDays((amount - Math.Truncate(amount)) * 30, ref days, ref micros);
+    }
+
+    private static void AddDays(double amount, ref int days, ref long micros)
+    {
+        days = checked(days + (int)Math.Truncate(amount));
+        micros = checked(micros + (long)Math.Round((amount - Math.Truncate(amount)) * Interval.MicrosecondsPerDay));
     }
 
     /// <summary>ISO 8601 durations: <c>P[nY][nM][nW][nD][T[nH][nM][nS]]</c> (numbers may have fractions).</summary>
@@ -295,13 +319,13 @@ public static class TextFormat
             if (!double.TryParse(s.AsSpan(start, i - start), NumberStyles.Float, Invariant, out var n)) throw Invalid("interval", text);
             switch (inTime, c)
             {
-                case (false, 'y'): months += (int)(n * 12); break;
-                case (false, 'm'): months += (int)n; break;
-                case (false, 'w'): days += (int)(n * 7); break;
-                case (false, 'd'): days += (int)n; micros += (long)((n - Math.Truncate(n)) * Interval.MicrosecondsPerDay); break;
-                case (true, 'h'): micros += (long)(n * 3_600_000_000L); break;
-                case (true, 'm'): micros += (long)(n * 60_000_000L); break;
-                case (true, 's'): micros += (long)Math.Round(n * 1_000_000); break;
+                case (false, 'y'): AddYears(n, ref months); break;
+                case (false, 'm'): AddMonths(n, ref months, ref days, ref micros); break;
+                case (false, 'w'): AddDays(n * 7, ref days, ref micros); break;
+                case (false, 'd'): AddDays(n, ref days, ref micros); break;
+                case (true, 'h'): micros = checked(micros + (long)Math.Round(n * 3_600_000_000L)); break;
+                case (true, 'm'): micros = checked(micros + (long)Math.Round(n * 60_000_000L)); break;
+                case (true, 's'): micros = checked(micros + (long)Math.Round(n * 1_000_000)); break;
                 default: throw Invalid("interval", text);
             }
             start = i + 1;

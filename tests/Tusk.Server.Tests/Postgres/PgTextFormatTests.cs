@@ -71,6 +71,10 @@ public sealed class PgTextFormatTests
     [InlineData("90 minutes", "01:30:00")]
     [InlineData("P1Y2M3DT4H5M6S", "1 year 2 mons 3 days 04:05:06")]
     [InlineData("1.5 hours", "01:30:00")]
+    [InlineData("1.5 years", "1 year 6 mons")]
+    [InlineData("1.5 months", "1 mon 15 days")]
+    [InlineData("P1.5M", "1 mon 15 days")]
+    [InlineData("1.5 weeks", "10 days 12:00:00")]
     public async Task IntervalsParseAndPrintAsPostgresDoes(string input, string expected)
     {
         await using var server = PgTestServer.Start();
@@ -78,5 +82,14 @@ public sealed class PgTextFormatTests
         await using var select = new NpgsqlCommand("SELECT $1::interval", connection) { AllResultTypesAreUnknown = true };
         select.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = input });
         Assert.Equal(expected, await select.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task AnIntervalOutOfRangeIs22015()
+    {
+        await using var server = PgTestServer.Start();
+        await using var connection = await server.OpenAsync();
+        await using var select = new NpgsqlCommand("SELECT '99999999999999 hours'::interval", connection);
+        Assert.Equal("22015", (await Assert.ThrowsAsync<PostgresException>(() => select.ExecuteScalarAsync())).SqlState);
     }
 }
