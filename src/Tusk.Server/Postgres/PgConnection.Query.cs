@@ -45,6 +45,9 @@ internal sealed partial class PgConnection
     {
         try
         {
+            // Extended-protocol statements not yet closed by a Sync end here, as a Sync would end them: the simple
+            // query runs in its own transaction.
+            Session.EndPipeline();
             foreach (var query in Session.PrepareBatch(sql))
             {
                 if (query.IsEmpty)
@@ -60,6 +63,7 @@ internal sealed partial class PgConnection
         }
         catch (Exception e) when (IsStatementError(e))
         {
+            Session.MarkFailed();   // a syntax error aborts a transaction block too
             SendNotices();
             SendError(e);
         }

@@ -132,4 +132,25 @@ public sealed class PgPipelineTests
         await using var count = new NpgsqlCommand("SELECT count(*) FROM t", connection);
         Assert.Equal(0L, await count.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task ASyntaxErrorInABlockAbortsIt()
+    {
+        await using var server = PgTestServer.Start();
+        var (client, _) = await PgWireClient.StartAsync(server.Port);
+        using (client)
+        {
+            await client.SendAsync(PgWireClient.Query("BEGIN"));
+            await client.ReadUntilReadyAsync();
+            await client.SendAsync(PgWireClient.Query("SELEC 1"));
+            var afterError = await client.ReadUntilReadyAsync();
+            Assert.Equal("42601", Assert.Single(afterError, m => m.Type == 'E').SqlState);
+            Assert.Equal((byte)'E', afterError[^1].Body.Single());   // ReadyForQuery: in a failed block
+            await client.SendAsync(PgWireClient.Query("SELECT 1"));
+            Assert.Equal("25P02", Assert.Single(await client.ReadUntilReadyAsync(), m => m.Type == 'E').SqlState);
+            await client.SendAsync(PgWireClient.Query("ROLLBACK"));
+            var rolledBack = await client.ReadUntilReadyAsync();
+            Assert.Equal((byte)'I', rolledBack[^1].Body.Single());
+        }
+    }
 }
