@@ -72,7 +72,15 @@ public interface IKvTransaction : IDisposable
     /// (55P03) after <paramref name="timeout"/>; a wait ends with <see cref="OperationCanceledException"/> when
     /// <paramref name="cancellation"/> is cancelled.
     /// </summary>
-    void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, KeyLockMode mode = KeyLockMode.Update, CancellationToken cancellation = default);
+    /// <returns>True when the transaction held no lock on the key before.</returns>
+    bool Lock(ReadOnlySpan<byte> key, TimeSpan timeout, KeyLockMode mode = KeyLockMode.Update, CancellationToken cancellation = default);
+
+    /// <summary>
+    /// Gives up this transaction's lock on <paramref name="key"/> before it ends (every mode it holds there), waking
+    /// its waiters: for a lock that turned out not to be needed (an INSERT ... ON CONFLICT DO NOTHING that found the
+    /// row). No effect when it holds none.
+    /// </summary>
+    void Unlock(ReadOnlySpan<byte> key);
 
     /// <summary>
     /// A mark of the writes buffered so far (SQL SAVEPOINT). Reads made after it stay in the read set (a rollback to

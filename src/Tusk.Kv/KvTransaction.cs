@@ -183,18 +183,32 @@ public sealed class KvTransaction : IKvTransaction
     }
 
     /// <inheritdoc />
-    public void Lock(ReadOnlySpan<byte> key, TimeSpan timeout, KeyLockMode mode = KeyLockMode.Update, CancellationToken cancellation = default)
+    public bool Lock(ReadOnlySpan<byte> key, TimeSpan timeout, KeyLockMode mode = KeyLockMode.Update, CancellationToken cancellation = default)
     {
         EnsureActive();
         CheckKey(key);
         var copy = key.ToArray();
-        if (_store.Locks.Acquire(this, copy, timeout, mode, cancellation)) (_locked ??= []).Add(copy);
+        var acquired = _store.Locks.Acquire(this, copy, timeout, mode, cancellation);
+        if (acquired) (_locked ??= []).Add(copy);
         if (Isolation != IsolationLevel.ReadCommitted && _store.WrittenAfter(copy, _readTimestamp))
         {
             _store.CountSerializationFailure();
             throw new KvSerializationException(KvConflictKind.WriteWrite, copy,
                 "could not serialize access due to concurrent update: a locked key was written after this transaction's snapshot");
         }
+        return acquired;
+    }
+
+    /// <inheritdoc />
+    public void Unlock(ReadOnlySpan<byte> key)
+    {
+        if (_locked is null) return;
+        var i = _locked.Count - 1;   // usually the latest lock
+        while (i >= 0 && !_locked[i].AsSpan().SequenceEqual(key)) i--;
+        if (i < 0) return;
+        var held = _locked[i];
+        _locked.RemoveAt(i);
+        _store.Locks.Release(this, [held]);
     }
 
     /// <inheritdoc />

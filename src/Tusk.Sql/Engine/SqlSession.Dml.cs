@@ -211,9 +211,15 @@ public sealed partial class SqlSession
                     if (!given[i] && defaults[i] is { } d) row[i] = d.Eval(ctx, []);
                 }
                 writer.Validate(ctx, row);
-                writer.LockNewKeys(ctx, row, timeout);
+                var claimed = writer.LockNewKeys(ctx, row, timeout);
                 var written = InsertOrResolve(ctx, row);
-                if (written is null) continue;
+                if (written is null)
+                {
+                    // DO NOTHING wrote nothing: the keys it claimed are not held on, so the existing row stays free
+                    // for others, as in PostgreSQL. (DO UPDATE ... WHERE false keeps the row locked, as there.)
+                    if (claimed is not null && onConflict!.DoNothing) foreach (var key in claimed) ctx.Tx.Unlock(key);
+                    continue;
+                }
                 count++;
                 if (returned is not null) returned.Add(returnExprs!.Select(e => e.Eval(ctx, written)).ToArray());
             }

@@ -114,18 +114,25 @@ internal sealed class TableWriter
     /// <see cref="FindConflict"/> looks for them. Without it, two transactions inserting the same key would both find
     /// it free and the later commit would overwrite the earlier (READ COMMITTED commits are not validated). With it,
     /// the second waits for the first, then finds its row: 23505, or ON CONFLICT's action, as in PostgreSQL. Other
-    /// levels need no lock: first-committer-wins validation aborts the second with 40001.
+    /// levels need no lock: first-committer-wins validation aborts the second with 40001. Returns the keys it newly
+    /// locked (null when none), for the caller to give up if it writes nothing after all.
     /// </summary>
-    public void LockNewKeys(ExecContext ctx, object?[] row, TimeSpan timeout)
+    public List<byte[]>? LockNewKeys(ExecContext ctx, object?[] row, TimeSpan timeout)
     {
-        if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return;
-        if (!_hiddenKey) ctx.Tx.Lock(PrimaryKey(row), timeout, cancellation: ctx.Cancellation);
+        if (ctx.Tx.Isolation != Kv.IsolationLevel.ReadCommitted) return null;
+        List<byte[]>? locked = null;   // the keys this call locked that the transaction did not hold before
+        if (!_hiddenKey)
+        {
+            var key = PrimaryKey(row);
+            if (ctx.Tx.Lock(key, timeout, cancellation: ctx.Cancellation)) (locked ??= []).Add(key);
+        }
         foreach (var index in _table.Indexes)
         {
             if (!index.Unique) continue;
             var (entryKey, _, unique) = IndexEntries.Entry(_table, index, row);
-            if (unique) ctx.Tx.Lock(entryKey, timeout, cancellation: ctx.Cancellation);
+            if (unique && ctx.Tx.Lock(entryKey, timeout, cancellation: ctx.Cancellation)) (locked ??= []).Add(entryKey);
         }
+        return locked;
     }
 
     /// <summary>Inserts a validated row that <see cref="FindConflict"/> found no conflict for.</summary>

@@ -342,4 +342,21 @@ public sealed class RowLockTests : IDisposable
         Run(b, "COMMIT");
         Assert.Equal("30", _db.Query("SELECT total FROM orders"));
     }
+
+    [Fact]
+    public void OnConflictDoNothingHoldsNoLockOnTheRowItFound()
+    {
+        _db.Run("CREATE TABLE t (id int PRIMARY KEY, v int, code text UNIQUE)");
+        _db.Run("INSERT INTO t VALUES (1, 0, 'a')");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Assert.Equal("INSERT 0 0", Run(a, "INSERT INTO t VALUES (1, 5, 'b') ON CONFLICT DO NOTHING").CommandTag);
+        Assert.Equal("INSERT 0 0", Run(a, "INSERT INTO t VALUES (2, 5, 'a') ON CONFLICT DO NOTHING").CommandTag);
+        // Neither the row nor its unique value is held: another transaction changes both at once.
+        Run(b, "SET lock_timeout = '100ms'");
+        Assert.Equal("UPDATE 1", Run(b, "UPDATE t SET v = 1, code = 'c' WHERE id = 1").CommandTag);
+        Assert.Equal("INSERT 0 1", Run(b, "INSERT INTO t VALUES (3, 0, 'a')").CommandTag);
+        Run(a, "COMMIT");
+    }
 }
