@@ -703,7 +703,9 @@ public sealed partial class SqlSession
     {
         var scan = new TableScanNode(before, before.Name, new KeyBounds(), null);
         var rows = scan.Run(ctx).ToList();
-        DeleteRange(ctx, RowCodec.TablePrefix(before.Id), TupleEncoding.Strinc(RowCodec.TablePrefix(before.Id)));
+        // Each old row's key and index entries, computed from the row just read (no second scan of the table).
+        var oldWriter = new TableWriter(before, []);
+        foreach (var old in rows) oldWriter.Delete(ctx, old);
         var probe = new Planner(new Catalog.Catalog(planner.Catalog.Version, planner.Catalog.Schemas, planner.Catalog.Relations.Where(r => r.Id != after.Id).Append(after)), [], planner.VirtualCatalog);
         var defaults = BindDefaults(after, probe);
         var writer = new TableWriter(after, BindChecks(after, probe));
