@@ -109,18 +109,27 @@ internal sealed partial class Planner
         null => false,
         FuncCall { Over: { } w } f => f.Args.Any(ContainsAggregate) || ContainsAggregate(f.Filter) || w.PartitionBy.Any(ContainsAggregate) || w.OrderBy.Any(o => ContainsAggregate(o.Expression)),
         FuncCall f when AggregateSpec.IsAggregate(f.Name[^1].ToLowerInvariant()) => true,
-        FuncCall f => f.Args.Any(ContainsAggregate),
-        Unary u => ContainsAggregate(u.Operand),
-        Binary b => ContainsAggregate(b.Left) || ContainsAggregate(b.Right),
-        Parser.Cast c => ContainsAggregate(c.Operand),
-        IsTest t => ContainsAggregate(t.Operand),
-        IsDistinctFrom d => ContainsAggregate(d.Left) || ContainsAggregate(d.Right),
-        Between b => ContainsAggregate(b.Operand) || ContainsAggregate(b.Low) || ContainsAggregate(b.High),
-        InList l => ContainsAggregate(l.Operand) || l.Items.Any(ContainsAggregate),
-        InSubquery s => ContainsAggregate(s.Operand),
-        Quantified q => ContainsAggregate(q.Operand),
-        Like l => ContainsAggregate(l.Operand) || ContainsAggregate(l.Pattern),
-        Case c => ContainsAggregate(c.Operand) || c.Whens.Any(w => ContainsAggregate(w.When) || ContainsAggregate(w.Then)) || ContainsAggregate(c.Else),
+        _ => AnyOperand(e, ContainsAggregate),
+    };
+
+    /// <summary>
+    /// Whether <paramref name="test"/> holds for a direct operand of <paramref name="e"/> (a function's arguments and
+    /// FILTER, an operator's operands, a CASE's parts, ...); subqueries are not entered: they are another query level.
+    /// </summary>
+    internal static bool AnyOperand(Expr e, Func<Expr?, bool> test) => e switch
+    {
+        FuncCall f => f.Args.Any(test) || test(f.Filter),
+        Unary u => test(u.Operand),
+        Binary b => test(b.Left) || test(b.Right),
+        Parser.Cast c => test(c.Operand),
+        IsTest t => test(t.Operand),
+        IsDistinctFrom d => test(d.Left) || test(d.Right),
+        Between b => test(b.Operand) || test(b.Low) || test(b.High),
+        InList l => test(l.Operand) || l.Items.Any(test),
+        InSubquery s => test(s.Operand),
+        Quantified q => test(q.Operand),
+        Like l => test(l.Operand) || test(l.Pattern),
+        Case c => test(c.Operand) || c.Whens.Any(w => test(w.When) || test(w.Then)) || test(c.Else),
         _ => false,
     };
 }

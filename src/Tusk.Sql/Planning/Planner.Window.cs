@@ -35,19 +35,7 @@ internal sealed partial class Planner
     {
         null => false,
         FuncCall { Over: not null } => true,
-        FuncCall f => f.Args.Any(ContainsWindow) || ContainsWindow(f.Filter),
-        Unary u => ContainsWindow(u.Operand),
-        Binary b => ContainsWindow(b.Left) || ContainsWindow(b.Right),
-        Parser.Cast c => ContainsWindow(c.Operand),
-        IsTest t => ContainsWindow(t.Operand),
-        IsDistinctFrom d => ContainsWindow(d.Left) || ContainsWindow(d.Right),
-        Between b => ContainsWindow(b.Operand) || ContainsWindow(b.Low) || ContainsWindow(b.High),
-        InList l => ContainsWindow(l.Operand) || l.Items.Any(ContainsWindow),
-        InSubquery s => ContainsWindow(s.Operand),
-        Quantified q => ContainsWindow(q.Operand),
-        Like l => ContainsWindow(l.Operand) || ContainsWindow(l.Pattern),
-        Case c => ContainsWindow(c.Operand) || c.Whens.Any(w => ContainsWindow(w.When) || ContainsWindow(w.Then)) || ContainsWindow(c.Else),
-        _ => false,
+        _ => AnyOperand(e, ContainsWindow),
     };
 
     /// <summary>42P20 when a clause that runs before windows (WHERE, GROUP BY, HAVING) has a window function.</summary>
