@@ -2,8 +2,10 @@ namespace Tusk.Kv;
 
 /// <summary>
 /// Key locks held until a transaction ends: SQL row locks in PostgreSQL's four modes (<see cref="KeyLockMode"/>).
-/// A transaction may hold several modes of one key (asking for a stronger one upgrades). A waiter that would close a
-/// cycle of waits gets <see cref="KvDeadlockException"/> (40P01); one that waits longer than the timeout gets
+/// A transaction may hold several modes of one key (asking for a stronger one upgrades). Waiters queue per key in
+/// arrival order: a request also waits for the earlier waiters it conflicts with, so a stream of compatible locks
+/// (foreign-key checks' KEY SHARE) cannot starve an UPDATE; an upgrade by a holder does not queue. A waiter that
+/// would close a cycle of waits gets <see cref="KvDeadlockException"/> (40P01); one that waits longer than the timeout gets
 /// <see cref="KvLockTimeoutException"/> (55P03); a cancelled one <see cref="OperationCanceledException"/>. Single
 /// node: the table is in memory.
 /// </summary>
@@ -13,6 +15,11 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
     private sealed class Holders
     {
         public readonly List<(KvTransaction Tx, int Modes)> Entries = new(2);
+
+        /// <summary>The transactions waiting for the key, in arrival order.</summary>
+        public readonly List<(KvTransaction Tx, KeyLockMode Mode)> Waiters = [];
+
+        public bool IsEmpty => Entries.Count == 0 && Waiters.Count == 0;
     }
 
     private readonly Dictionary<byte[], Holders> _holders = new(KeyEquality.Instance);
@@ -31,24 +38,47 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
         {
             lock (_lock)
             {
-                while (true)
+                Holders? queuedIn = null;   // the key's holders once this request waits in their queue
+                try
                 {
-                    _holders.TryGetValue(key, out var holders);
-                    var blockers = Blockers(holders, tx, mode);
-                    if (blockers is null) return Grant(holders, key, tx, mode);
-                    if (ClosesCycle(tx, blockers)) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
-                    var remaining = (deadline - clock.MonotonicTicks) * 1000 / clock.TicksPerSecond;
-                    if (remaining <= 0) throw new KvLockTimeoutException($"could not obtain a lock within {timeout.TotalMilliseconds:0} ms");
-                    cancellation.ThrowIfCancellationRequested();
-                    if (cancellation.CanBeCanceled && registration == default) registration = cancellation.Register(Wake);
-                    _waitsFor[tx] = blockers;
-                    try
+                    while (true)
                     {
-                        Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
+                        _holders.TryGetValue(key, out var holders);
+                        var blockers = Blockers(holders, tx, mode);
+                        if (blockers is null)
+                        {
+                            Dequeue(queuedIn, tx);
+                            queuedIn = null;
+                            return Grant(holders, key, tx, mode);
+                        }
+                        if (ClosesCycle(tx, blockers)) throw new KvDeadlockException("deadlock detected: two transactions wait for each other's row locks");
+                        var remaining = (deadline - clock.MonotonicTicks) * 1000 / clock.TicksPerSecond;
+                        if (remaining <= 0) throw new KvLockTimeoutException($"could not obtain a lock within {timeout.TotalMilliseconds:0} ms");
+                        cancellation.ThrowIfCancellationRequested();
+                        if (cancellation.CanBeCanceled && registration == default) registration = cancellation.Register(Wake);
+                        if (queuedIn is null)
+                        {
+                            queuedIn = holders!;   // there are blockers, so the key has holders or waiters
+                            queuedIn.Waiters.Add((tx, mode));
+                        }
+                        _waitsFor[tx] = blockers;
+                        try
+                        {
+                            Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
+                        }
+                        finally
+                        {
+                            _waitsFor.Remove(tx);
+                        }
                     }
-                    finally
+                }
+                finally
+                {
+                    // Leaving the queue without the lock (deadlock, timeout, cancel) may unblock those behind.
+                    if (queuedIn is not null && Dequeue(queuedIn, tx))
                     {
-                        _waitsFor.Remove(tx);
+                        if (queuedIn.IsEmpty) _holders.Remove(key);
+                        Monitor.PulseAll(_lock);
                     }
                 }
             }
@@ -59,16 +89,39 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
         }
     }
 
+    private static bool Dequeue(Holders? holders, KvTransaction tx)
+    {
+        if (holders is null) return false;
+        var i = holders.Waiters.FindIndex(w => w.Tx == tx);
+        if (i < 0) return false;
+        holders.Waiters.RemoveAt(i);
+        return true;
+    }
+
     private void Wake()
     {
         lock (_lock) Monitor.PulseAll(_lock);
     }
 
-    /// <summary>The other transactions holding a mode that conflicts with <paramref name="mode"/>; null when none (no allocation).</summary>
+    /// <summary>
+    /// The other transactions holding a mode that conflicts with <paramref name="mode"/>, and, unless
+    /// <paramref name="tx"/> already holds a lock on the key (an upgrade), the conflicting waiters queued before it;
+    /// null when none (no allocation).
+    /// </summary>
     private static List<KvTransaction>? Blockers(Holders? holders, KvTransaction tx, KeyLockMode mode)
     {
         if (holders is null) return null;
         List<KvTransaction>? blockers = null;
+        var holdsKey = false;
+        foreach (var (holder, _) in holders.Entries) holdsKey |= holder == tx;
+        if (!holdsKey)
+        {
+            foreach (var (waiter, wanted) in holders.Waiters)
+            {
+                if (waiter == tx) break;   // only those ahead in the queue
+                if (KeyLockModes.Conflicts(wanted, mode)) (blockers ??= []).Add(waiter);
+            }
+        }
         foreach (var (holder, modes) in holders.Entries)
         {
             if (holder == tx) continue;
@@ -127,7 +180,7 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
             {
                 if (!_holders.TryGetValue(key, out var holders)) continue;
                 holders.Entries.RemoveAll(e => e.Tx == tx);
-                if (holders.Entries.Count == 0) _holders.Remove(key);
+                if (holders.IsEmpty) _holders.Remove(key);
             }
             Monitor.PulseAll(_lock);
         }

@@ -76,6 +76,30 @@ public sealed class LockTests
     }
 
     [Fact]
+    public async Task WaitersQueueSoAStreamOfSharedLocksCannotStarveAnUpdate()
+    {
+        using var store = Open(new SimFileSystem(1), new ManualClock());
+        using var a = store.Begin(IsolationLevel.ReadCommitted);
+        using var b = store.Begin(IsolationLevel.ReadCommitted);
+        using var c = store.Begin(IsolationLevel.ReadCommitted);
+        a.Lock(B("k"), NoWait, KeyLockMode.KeyShare);
+        var update = Task.Run(() => b.Lock(B("k"), TimeSpan.FromMinutes(1), KeyLockMode.Update));
+        Assert.NotSame(update, await Task.WhenAny(update, Task.Delay(200)));
+        // Compatible with the holder, but behind the queued UPDATE: it waits its turn.
+        Assert.Throws<KvLockTimeoutException>(() => c.Lock(B("k"), NoWait, KeyLockMode.KeyShare));
+        var share = Task.Run(() => c.Lock(B("k"), TimeSpan.FromMinutes(1), KeyLockMode.KeyShare));
+        Assert.NotSame(share, await Task.WhenAny(share, Task.Delay(200)));
+        a.Commit();
+        await update;
+        Assert.NotSame(share, await Task.WhenAny(share, Task.Delay(200)));
+        b.Commit();
+        await share;
+        // A holder's upgrade does not queue behind waiters.
+        c.Lock(B("k"), NoWait, KeyLockMode.Update);
+        c.Commit();
+    }
+
+    [Fact]
     public async Task TwoUpgradersDeadlockAndOneIsTold()
     {
         using var store = Open(new SimFileSystem(1), new ManualClock());
