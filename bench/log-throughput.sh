@@ -17,6 +17,11 @@
 #             (bench/kafka_load.py: acks=all, linger.ms=LINGER_MS, batch.size=BATCH_BYTES, no compression),
 #             then read the topic from the beginning to its end with CONSUMERS consumer processes, delete it;
 #             the same with MSGS_1K messages of 1 KiB.
+#   2b. tusk-lean: the same two produce runs (fresh topic, same partitions and message counts, flush.messages=1,
+#             acks=-1) driven by `tusk bench kafka-produce` instead of librdkafka: a lean generator that encodes one
+#             batch of BATCH_BYTES per partition once and re-sends it over LEAN_CONNECTIONS sockets with
+#             LEAN_IN_FLIGHT requests outstanding each, checking every response. It needs ~0.1-0.3 cores where
+#             librdkafka's producers take 1.1-1.6 of the 2, so it measures the broker's own produce throughput.
 #   3. redis: a fresh redis-server (appendonly yes, appendfsync always: fsync before the reply), then
 #             redis-benchmark -n REDIS_N -c 50 -P 16 XADD mystream '*' field <100 B> (anchors/redis.sh's XADD
 #             test with a 100-byte value).
@@ -26,12 +31,14 @@
 # on a scratch topic) so the JIT has optimized the hot paths. Figures are medians over REPS repetitions; the script ends with:
 #   RESULT produce-100b tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
 #   RESULT produce-1k tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
+#   RESULT produce-100b-lean tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
+#   RESULT produce-1k-lean tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
 #   RESULT xadd-vs-redis tusk=<msgs/s> redis=<msgs/s> messages/s ratio=<tusk/redis>
 # (Tusk's MiB/s counts message payload; xadd-vs-redis compares Tusk's 100 B produce rate with XADD's.)
 #
 # Environment (defaults): BENCH_DIR (/tmp/tusk-log-throughput; wiped at start and removed at exit unless
 # KEEP_DATA=1), REPS (3), MSGS_100B (3000000), MSGS_1K (1000000), PARTITIONS (4), PRODUCERS (3), CONSUMERS (2),
-# LINGER_MS (5), BATCH_BYTES (1000000), FIO_SIZE (MSGS_1K KiB in MiB; FIO_SIZE=2g is the anchor's job),
+# LINGER_MS (5), BATCH_BYTES (1000000), LEAN_CONNECTIONS (PARTITIONS), LEAN_IN_FLIGHT (4), FIO_SIZE (MSGS_1K KiB in MiB; FIO_SIZE=2g is the anchor's job),
 # REDIS_N (1000000), REDIS_CLIENTS (50), REDIS_PIPELINE (16), SETTLE (3: seconds of `sync; sleep` before
 # each timed step, so each starts with the disk idle), WARM (1: recycle the step's volume of page cache just
 # before each timed write step, see warm() below; 0: off), KAFKA_PORT and REDIS_PORT (free ports),
@@ -50,6 +57,8 @@ PRODUCERS=${PRODUCERS:-3}
 CONSUMERS=${CONSUMERS:-2}
 LINGER_MS=${LINGER_MS:-5}
 BATCH_BYTES=${BATCH_BYTES:-1000000}
+LEAN_CONNECTIONS=${LEAN_CONNECTIONS:-$PARTITIONS}
+LEAN_IN_FLIGHT=${LEAN_IN_FLIGHT:-4}
 FIO_SIZE=${FIO_SIZE:-$(( (MSGS_1K * 1024 + 1048575) / 1048576 ))m}
 FIO_MIB=$(numfmt --from=iec "${FIO_SIZE^^}" 2>/dev/null | awk '{printf "%d", ($1 + 1048575) / 1048576}')
 SETTLE=${SETTLE:-3}
@@ -68,7 +77,7 @@ case "$FIO_SIZE" in [0-9]*[0-9kKmMgG]) ;; *) die "FIO_SIZE must be a size fio ac
 case "$SETTLE" in ""|*[!0-9]*) die "SETTLE must be a whole number of seconds (got '$SETTLE')";; esac
 case "$WARM" in 0|1) ;; *) die "WARM must be 0 or 1 (got '$WARM')";; esac
 [ -n "$FIO_MIB" ] && [ "$FIO_MIB" -gt 0 ] || die "cannot read FIO_SIZE '$FIO_SIZE' (use e.g. 977m or 2g)"
-for v in REPS MSGS_100B MSGS_1K PARTITIONS PRODUCERS CONSUMERS BATCH_BYTES REDIS_N REDIS_CLIENTS REDIS_PIPELINE RUN_TIMEOUT; do
+for v in REPS MSGS_100B MSGS_1K PARTITIONS PRODUCERS CONSUMERS BATCH_BYTES LEAN_CONNECTIONS LEAN_IN_FLIGHT REDIS_N REDIS_CLIENTS REDIS_PIPELINE RUN_TIMEOUT; do
   positive "$v" "${!v}"
 done
 [ "$PARTITIONS" -le 4 ] || log "note: PARTITIONS=$PARTITIONS (the documented runs use 1-4)"
@@ -188,6 +197,27 @@ tusk_step() {
   load delete --topic "$topic" 2>>"$LOGS/kafka_load.log" || die "could not delete topic $topic"
 }
 
+# lean_step LABEL SIZE MESSAGES : produce to a fresh topic with `tusk bench kafka-produce` (creates it), delete it
+lean_step() {
+  local label=$1 size=$2 n=$3 topic="bench-$1-lean-r$REP" out t0 t1 secs
+  settle; warm $(( n * (size + 16) / 1048576 + 1 ))
+  t0=$(cpu_ticks "$TUSK_PID")
+  out=$(timeout "$RUN_TIMEOUT" dotnet "$OUT/tusk/tusk.dll" bench kafka-produce --bootstrap "$BOOT" --topic "$topic" \
+        --partitions "$PARTITIONS" --connections "$LEAN_CONNECTIONS" --in-flight "$LEAN_IN_FLIGHT" --message-bytes "$size" \
+        --batch-bytes "$BATCH_BYTES" --messages "$n" --acks -1 2>>"$LOGS/lean.log") \
+    || { echo "$out"; die "tusk lean produce $label failed (see $LOGS/lean.log)"; }
+  t1=$(cpu_ticks "$TUSK_PID")
+  out=$(grep '^KAFKABENCH' <<<"$out")
+  secs=$(kv seconds "$out")
+  record "produce-$label-lean msgs/s" "$(kv msgs_per_s "$out")"
+  record "produce-$label-lean MiB/s" "$(kv mib_per_s "$out")"
+  record "produce-$label-lean broker cores" "$(awk -v t=$((t1 - t0)) -v h="$CLK_TCK" -v s="$secs" 'BEGIN{printf "%.2f", t/h/s}')"
+  record "produce-$label-lean client cores" "$(awk -v c="$(kv client_cpu_s "$out")" -v s="$secs" 'BEGIN{printf "%.2f", c/s}')"
+  printf 'tusk  produce-%-4s lean %s  broker CPU %.2f s  load %s\n' "$label" "$out" \
+    "$(awk -v t=$((t1 - t0)) -v h="$CLK_TCK" 'BEGIN{print t/h}')" "$(load1)"
+  load delete --topic "$topic" 2>>"$LOGS/kafka_load.log" || die "could not delete topic $topic"
+}
+
 disk_step() {
   local d=$BENCH_DIR/fio json=$LOGS/fio.$REP.json bw
   rm -f "$d/seq.dat"; settle; warm "$FIO_MIB"
@@ -239,6 +269,7 @@ echo "tusk: $(dotnet "$OUT/tusk/tusk.dll" --version) (Release), dotnet $(dotnet 
 echo "fio: $(fio --version)   redis: $(redis-server --version | cut -d' ' -f3)   librdkafka: $("$PY" -c 'import confluent_kafka as c; print(c.libversion()[0], "(confluent-kafka", c.version()[0] + ")")')"
 echo "tusk load: $PARTITIONS partitions, $PRODUCERS producers, $CONSUMERS consumers, acks=all, linger.ms=$LINGER_MS, batch.size=$BATCH_BYTES, no compression;" \
   "$MSGS_100B x 100 B and $MSGS_1K x 1 KiB per repetition"
+echo "tusk lean load: tusk bench kafka-produce, $LEAN_CONNECTIONS connections, $LEAN_IN_FLIGHT requests in flight each, acks=-1, batches of $BATCH_BYTES B"
 echo "disk: fio 1 MiB sequential writes of $FIO_SIZE; redis: $REDIS_N XADDs, $REDIS_CLIENTS clients, pipeline $REDIS_PIPELINE;" \
   "$REPS repetitions, ${SETTLE}s of sync+idle before each timed step, page-cache warm-up $([ "$WARM" = 1 ] && echo on || echo off)"
 echo
@@ -261,6 +292,8 @@ for REP in $(seq 1 "$REPS"); do
   disk_step
   tusk_step 100b 100 "$MSGS_100B"
   tusk_step 1k 1024 "$MSGS_1K"
+  lean_step 100b 100 "$MSGS_100B"
+  lean_step 1k 1024 "$MSGS_1K"
   redis_step
 done
 stop_pid tusk "$TUSK_PID"; TUSK_PID=""
@@ -279,9 +312,11 @@ echo
 DISK=$(median "disk seq write MiB/s")
 T100=$(median "produce-100b MiB/s")
 T1K=$(median "produce-1k MiB/s")
+L100=$(median "produce-100b-lean MiB/s")
+L1K=$(median "produce-1k-lean MiB/s")
 T100M=$(median "produce-100b msgs/s")
 RX=$(median "redis xadd msgs/s")
-for pair in "100b:$T100" "1k:$T1K"; do
+for pair in "100b:$T100" "1k:$T1K" "100b-lean:$L100" "1k-lean:$L1K"; do
   v=${pair#*:}
   if awk -v t="$v" -v d="$DISK" 'BEGIN{exit !(t > d)}'; then
     log "WARN: Tusk's produce-${pair%%:*} rate ($v MiB/s) is above the disk's median ($DISK MiB/s): the disk's speed varies between runs (see the per-repetition lines)"
@@ -292,4 +327,6 @@ echo "INFO consume-100b $(fmt1 "$(median "consume-100b MiB/s")") MiB/s $(fmt0 "$
 echo "INFO consume-1k $(fmt1 "$(median "consume-1k MiB/s")") MiB/s $(fmt0 "$(median "consume-1k msgs/s")") messages/s"
 echo "RESULT produce-100b tusk=$(fmt1 "$T100") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$T100" "$DISK")"
 echo "RESULT produce-1k tusk=$(fmt1 "$T1K") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$T1K" "$DISK")"
+echo "RESULT produce-100b-lean tusk=$(fmt1 "$L100") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$L100" "$DISK")"
+echo "RESULT produce-1k-lean tusk=$(fmt1 "$L1K") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$L1K" "$DISK")"
 echo "RESULT xadd-vs-redis tusk=$(fmt0 "$T100M") redis=$(fmt0 "$RX") messages/s ratio=$(ratio "$T100M" "$RX")"

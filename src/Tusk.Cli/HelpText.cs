@@ -17,6 +17,7 @@ internal static class HelpText
           tusk kv <command> [args]          read and write the key-value store directly
           tusk bench storage [flags]        measure the storage engine (db_bench-compatible flags)
           tusk bench raft --target ...      closed-loop writes on a Tusk or etcd cluster (bench/raft-vs-etcd.sh)
+          tusk bench kafka-produce ...      lean Kafka produce load (bench/log-throughput.sh)
           tusk sim raft --seeds A..B        run deterministic simulations of the Raft KV store under faults
           tusk --version                    print the version
           tusk <command> --help             help for a command
@@ -303,8 +304,41 @@ internal static class HelpText
     public const string Bench = """
         Usage: tusk bench storage [db_bench flags]
                tusk bench raft --target tusk|etcd --endpoints H:P,... [options]
+               tusk bench kafka-produce --topic T [options]
 
-        Benchmarks. Run `tusk bench storage --help` or `tusk bench raft --help` for the flags.
+        Benchmarks. Run `tusk bench storage --help`, `tusk bench raft --help` or
+        `tusk bench kafka-produce --help` for the flags.
+        """;
+
+    public const string BenchKafkaProduce = """
+        Usage: tusk bench kafka-produce --bootstrap HOST:PORT --topic T [options]
+
+        A lean Kafka produce load generator (bench/log-throughput.sh's -lean lines): it speaks the protocol
+        itself over raw sockets and encodes one record batch (v2, no producer id, no compression, null keys,
+        a fixed payload) per partition once, before the clock starts, then re-sends it; the broker assigns
+        the offsets. So the client spends little CPU and the figure is the broker's own throughput. Each
+        connection keeps up to --in-flight Produce requests outstanding, one partition per request, its
+        partitions round-robin (connection c serves partitions p with p % C == c). Every response's error
+        codes are checked: any error fails the run (exit 1). Creates the topic when it does not exist; at
+        the end the partitions' log end offsets must have grown by exactly the messages sent.
+        Prints MiB/s of payload and messages/s from the first send to the last acknowledgement, its own
+        CPU time, and a last line
+        `KAFKABENCH messages=.. seconds=.. mib_per_s=.. msgs_per_s=.. client_cpu_s=.. errors=0`.
+
+        Options:
+          --bootstrap H:P       the broker (default 127.0.0.1:9092)
+          --topic NAME          the topic (required; created with --partitions when missing)
+          --partitions N        partitions written (0..N-1; default 1)
+          --connections C       TCP connections (default 1)
+          --message-bytes B     payload per message (default 1024)
+          --batch-bytes X       record batch size: as many messages as fit in X bytes (default 1000000)
+          --total-bytes Y       payload to send, e.g. 1000000, 512m, 2g (default 1g); rounded up to
+                                whole messages
+          --messages N          messages to send (instead of --total-bytes)
+          --acks -1|1           acks (default -1: acknowledged once durable when the topic fsyncs
+                                every batch)
+          --in-flight K         requests outstanding per connection (default 4, the broker's pipeline)
+          --timeout SECONDS     limit on the whole run (default 600)
         """;
 
     public const string BenchRaft = """

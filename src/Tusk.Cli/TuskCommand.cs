@@ -92,12 +92,16 @@ internal static class TuskCommand
     {
         if (args.Length == 0)
         {
-            throw new UsageException("missing benchmark: expected `tusk bench storage` or `tusk bench raft`", HelpText.Bench);
+            throw new UsageException("missing benchmark: expected `tusk bench storage`, `tusk bench raft` or `tusk bench kafka-produce`", HelpText.Bench);
         }
         if (args[0] is "-h" or "--help")
         {
             stdout.WriteLine(HelpText.Bench.TrimEnd());
             return ExitCodes.Ok;
+        }
+        if (args[0] == "kafka-produce")
+        {
+            return KafkaProduceBenchCommand.Run(args[1..], stdout);
         }
         if (args[0] == "raft")
         {

@@ -85,6 +85,15 @@ public interface IFileHandle : IDisposable
     /// <summary>Makes every write so far durable (fdatasync).</summary>
     void Sync();
 
+    /// <summary>
+    /// A hint: start writing these bytes to the device now, without waiting (Linux: sync_file_range with
+    /// SYNC_FILE_RANGE_WRITE), so a later <see cref="Sync"/> has less left to write. Promises nothing about
+    /// durability and reports no errors (<see cref="Sync"/> does). The default does nothing.
+    /// </summary>
+    void StartWriteback(long offset, long length)
+    {
+    }
+
     /// <summary>Sets the file's length (drops a suffix, or extends with zeros).</summary>
     void Truncate(long length);
 }

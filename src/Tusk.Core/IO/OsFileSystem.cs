@@ -185,6 +185,14 @@ internal sealed class OsFile : IFileHandle
         RandomAccess.FlushToDisk(_handle);
     }
 
+    public void StartWriteback(long offset, long length)
+    {
+        if (OperatingSystem.IsLinux() && length > 0)
+        {
+            _ = NativeMethods.sync_file_range(_handle, offset, length, NativeMethods.SyncFileRangeWrite); // a hint: errors surface at Sync
+        }
+    }
+
     public void Truncate(long length)
     {
         RandomAccess.SetLength(_handle, length);
@@ -207,4 +215,9 @@ internal static partial class NativeMethods
 
     [LibraryImport("libc", SetLastError = true)]
     internal static partial int close(int fd);
+
+    internal const uint SyncFileRangeWrite = 2;
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int sync_file_range(SafeFileHandle fd, long offset, long nbytes, uint flags);
 }

@@ -99,6 +99,12 @@ public sealed partial class PartitionLog
             _failure ??= e; // part of the batch may be on disk past SizeBytes: stop until recovery cuts it
             throw;
         }
+        if (_options.FlushMessages == 1)
+        {
+            // Fsynced per batch: start the device write now, so the fsync that follows (often while the next batches
+            // arrive) finds most of it written.
+            active.Handle.StartWriteback(position, bytes.Length);
+        }
         for (int at = 0; at < bytes.Length;)
         {
             var header = BatchHeader.Read(bytes[at..]);
