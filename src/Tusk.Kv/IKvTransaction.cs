@@ -88,18 +88,26 @@ public interface IKvTransaction : IDisposable
     /// </summary>
     KvSavepoint Savepoint();
 
-    /// <summary>Discards the writes buffered since <paramref name="savepoint"/> (SQL ROLLBACK TO SAVEPOINT); the transaction stays active.</summary>
+    /// <summary>
+    /// Discards the writes buffered since <paramref name="savepoint"/> (SQL ROLLBACK TO SAVEPOINT) and releases the key
+    /// locks taken since, as PostgreSQL releases a rolled-back subtransaction's row locks; the transaction stays
+    /// active. (A lock strengthened since the mark keeps its strength.)
+    /// </summary>
     void RollbackTo(KvSavepoint savepoint);
 }
 
 /// <summary>A transaction's buffered writes at one moment; see <see cref="IKvTransaction.Savepoint"/>.</summary>
 public sealed class KvSavepoint
 {
-    internal KvSavepoint(List<(byte[] Key, byte[]? Value)> writes, long writeBytes)
+    internal KvSavepoint(List<(byte[] Key, byte[]? Value)> writes, long writeBytes, int lockCount)
     {
         Writes = writes;
         WriteBytes = writeBytes;
+        LockCount = lockCount;
     }
+
+    /// <summary>How many key locks the transaction held at the mark (those taken later are released by a rollback to it).</summary>
+    internal int LockCount { get; }
 
     internal List<(byte[] Key, byte[]? Value)> Writes { get; }
 

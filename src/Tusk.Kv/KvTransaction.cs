@@ -215,7 +215,7 @@ public sealed class KvTransaction : IKvTransaction
     public KvSavepoint Savepoint()
     {
         EnsureActive();
-        return new KvSavepoint(_writes.Select(w => (w.Key, w.Value)).ToList(), _writeBytes);
+        return new KvSavepoint(_writes.Select(w => (w.Key, w.Value)).ToList(), _writeBytes, _locked?.Count ?? 0);
     }
 
     /// <inheritdoc />
@@ -226,6 +226,13 @@ public sealed class KvTransaction : IKvTransaction
         _writes.Clear();
         foreach (var (key, value) in savepoint.Writes) _writes.Add(new BufferedWrite(key, value));
         _writeBytes = savepoint.WriteBytes;
+        // Locks are appended in the order taken; an early Unlock may have shifted them left, which only keeps more.
+        if (_locked is not null && _locked.Count > savepoint.LockCount)
+        {
+            var later = _locked.GetRange(savepoint.LockCount, _locked.Count - savepoint.LockCount);
+            _locked.RemoveRange(savepoint.LockCount, later.Count);
+            _store.Locks.Release(this, later);
+        }
     }
 
     /// <inheritdoc />

@@ -359,4 +359,23 @@ public sealed class RowLockTests : IDisposable
         Assert.Equal("INSERT 0 1", Run(b, "INSERT INTO t VALUES (3, 0, 'a')").CommandTag);
         Run(a, "COMMIT");
     }
+
+    [Fact]
+    public void RollbackToSavepointReleasesTheRowLocksTakenSince()
+    {
+        _db.Run("CREATE TABLE t (id int PRIMARY KEY, v int)");
+        _db.Run("INSERT INTO t VALUES (1, 0), (2, 0)");
+        using var a = _db.NewSession();
+        using var b = _db.NewSession();
+        Run(a, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        Run(a, "UPDATE t SET v = 1 WHERE id = 1");
+        Run(a, "SAVEPOINT s");
+        Run(a, "UPDATE t SET v = 1 WHERE id = 2");
+        Run(a, "ROLLBACK TO SAVEPOINT s");
+        Run(b, "SET lock_timeout = '100ms'");
+        Assert.Equal("UPDATE 1", Run(b, "UPDATE t SET v = 2 WHERE id = 2").CommandTag);   // released with the savepoint
+        Assert.Equal("55P03", SqlTestDatabase.Error(b, "UPDATE t SET v = 2 WHERE id = 1").SqlState);   // taken before it: held
+        Run(a, "COMMIT");
+        Assert.Equal("1|1\n2|2", _db.Query("SELECT * FROM t ORDER BY id"));
+    }
 }
