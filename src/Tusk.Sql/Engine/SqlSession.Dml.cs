@@ -223,6 +223,7 @@ public sealed partial class SqlSession
                 count++;
                 if (returned is not null) returned.Add(returnExprs!.Select(e => e.Eval(ctx, written)).ToArray());
             }
+            writer.Keys?.EndStatement(ctx);   // the foreign-key checks that wait for the statement's end
             return new QueryResult($"INSERT 0 {count}", returnColumns, returned);
         }, source, false);
     }
@@ -281,6 +282,7 @@ public sealed partial class SqlSession
                     returned.Add(returnExprs!.Select(e => e.Eval(ctx, after)).ToArray());
                 }
             }
+            writer.Keys?.EndStatement(ctx);   // the foreign-key checks that wait for the statement's end
             return new QueryResult($"UPDATE {count}", returnColumns, returned);
         }, plan, false);
     }
@@ -383,6 +385,7 @@ public sealed partial class SqlSession
                 count++;
                 returned?.Add(returnExprs!.Select(e => e.Eval(ctx, combined)).ToArray());
             }
+            writer.Keys?.EndStatement(ctx);   // the foreign-key checks that wait for the statement's end
             return new QueryResult($"DELETE {count}", returnColumns, returned);
         }, plan, false);
     }

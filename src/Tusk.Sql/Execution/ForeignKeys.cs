@@ -12,8 +12,8 @@ namespace Tusk.Sql.Execution;
 /// them — through their own <see cref="TableWriter"/>, so their constraints and keys are enforced in turn.
 /// </summary>
 /// <remarks>
-/// Checks run row by row, not at the end of the statement as PostgreSQL's NO ACTION does, so one statement cannot
-/// delete a referenced row before the rows that reference it. The reads join the transaction's read set: under
+/// NO ACTION checks wait for the end of the statement (<see cref="EndStatement"/>), as PostgreSQL's do; RESTRICT is
+/// checked at once and the other actions are applied per row. The reads join the transaction's read set: under
 /// SERIALIZABLE a concurrent transaction that breaks a key (deletes the referenced row, or inserts a referencing row
 /// the delete did not see) makes one of the two fail with 40001. Below SERIALIZABLE a check takes a shared lock on
 /// the referenced row (which DELETE and UPDATE lock exclusively), actions lock the referencing rows they change, and
@@ -44,10 +44,41 @@ internal sealed class ForeignKeys
         return new ForeignKeys(catalog, writerFor);
     }
 
-    /// <summary>After <paramref name="row"/> was inserted into <paramref name="table"/>: each of its keys must be present.</summary>
+    /// <summary>
+    /// The checks of one statement's execution that wait for its end, as PostgreSQL's NO ACTION checks run after the
+    /// statement: a referencing row written before the row it references (one INSERT of a tree's nodes, children
+    /// first), or a referenced row removed in the same statement as the rows referencing it (DELETE FROM tree).
+    /// </summary>
+    private sealed class Pending
+    {
+        public readonly List<(Link Link, object?[] Row)> Present = [];      // referencing rows whose key must exist
+        public readonly List<(Link Link, object?[] Row)> Unreferenced = []; // removed keys nothing may still reference
+    }
+
+    private Pending PendingOf(ExecContext ctx)
+    {
+        if (ctx.Cache.TryGetValue(this, out var p)) return (Pending)p;
+        var pending = new Pending();
+        ctx.Cache[this] = pending;
+        return pending;
+    }
+
+    /// <summary>Runs the checks the statement deferred (call once its rows are written); 23503 when one fails.</summary>
+    public void EndStatement(ExecContext ctx)
+    {
+        if (!ctx.Cache.Remove(this, out var p)) return;
+        var pending = (Pending)p;
+        foreach (var (link, row) in pending.Present) CheckPresent(ctx, link, row);
+        foreach (var (link, row) in pending.Unreferenced)
+        {
+            if (link.FindReferencing(ctx, row).Count > 0) throw StillReferenced(link, row);
+        }
+    }
+
+    /// <summary>After <paramref name="row"/> was inserted into <paramref name="table"/>: each of its keys must be present (at the statement's end).</summary>
     public void Inserted(ExecContext ctx, TableDescriptor table, object?[] row)
     {
-        foreach (var link in Outgoing(table)) CheckPresent(ctx, link, row);
+        foreach (var link in Outgoing(table)) PendingOf(ctx).Present.Add((link, row));
     }
 
     /// <summary>After a row of <paramref name="table"/> changed: changed keys must be present; a changed referenced key applies ON UPDATE.</summary>
@@ -55,7 +86,7 @@ internal sealed class ForeignKeys
     {
         foreach (var link in Outgoing(table))
         {
-            if (Changed(link.ChildOrdinals, oldRow, newRow)) CheckPresent(ctx, link, newRow);
+            if (Changed(link.ChildOrdinals, oldRow, newRow)) PendingOf(ctx).Present.Add((link, newRow));
         }
         foreach (var link in Incoming(table))
         {
@@ -181,6 +212,9 @@ internal sealed class ForeignKeys
                 if (action == "set default" && link.FindReferencing(ctx, oldRow).Count > 0) throw StillReferenced(link, oldRow);
                 return;
             }
+            case "no action":
+                PendingOf(ctx).Unreferenced.Add((link, oldRow));   // the statement may still remove the referencing rows
+                return;
             default:
                 throw StillReferenced(link, oldRow);
         }

@@ -180,4 +180,21 @@ public sealed class ForeignKeyTests : IDisposable
             WHERE tc.table_name = 'orders' AND tc.constraint_type = 'FOREIGN KEY'
             """));
     }
+
+    [Fact]
+    public void NoActionIsCheckedAtTheEndOfTheStatement()
+    {
+        _db.Run("CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree (id))");
+        // Children before their parent in one statement, then the whole tree removed in one statement.
+        Assert.Equal("INSERT 0 3", _db.Run("INSERT INTO tree VALUES (3, 2), (2, 1), (1, NULL)").CommandTag);
+        Assert.Equal("23503", _db.Error("INSERT INTO tree VALUES (5, 99)").SqlState);
+        Assert.Equal("23503", _db.Error("DELETE FROM tree WHERE id = 1").SqlState);
+        Assert.Equal("DELETE 3", _db.Run("DELETE FROM tree").CommandTag);
+
+        // RESTRICT stays immediate, as in PostgreSQL.
+        _db.Run("CREATE TABLE strict (id int PRIMARY KEY, parent int REFERENCES strict (id) ON DELETE RESTRICT)");
+        _db.Run("INSERT INTO strict VALUES (1, NULL), (2, 1)");
+        Assert.Equal("23503", _db.Error("DELETE FROM strict").SqlState);
+        Assert.Equal("2", _db.Query("SELECT count(*) FROM strict"));
+    }
 }
