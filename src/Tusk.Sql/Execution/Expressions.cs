@@ -44,6 +44,35 @@ internal abstract class BExpr
     public BExpr Rewrite(Func<BExpr, BExpr?> f) => f(this) ?? WithChildren(c => c.Rewrite(f));
 }
 
+/// <summary>An operator over two operands: their shape (children, EXPLAIN's "(left op right)") is shared.</summary>
+internal abstract class BinaryExpr : BExpr
+{
+    protected BinaryExpr(BExpr left, BExpr right, SqlType type)
+    {
+        Left = left;
+        Right = right;
+        Type = type;
+    }
+
+    public BExpr Left { get; }
+
+    public BExpr Right { get; }
+
+    /// <summary>The operator as EXPLAIN prints it between the operands, spaces included.</summary>
+    protected abstract string OperatorText { get; }
+
+    public override IEnumerable<BExpr> Children => [Left, Right];
+
+    public override void Explain(StringBuilder sb)
+    {
+        sb.Append('(');
+        Left.Explain(sb);
+        sb.Append(OperatorText);
+        Right.Explain(sb);
+        sb.Append(')');
+    }
+}
+
 internal sealed class ConstExpr : BExpr
 {
     public ConstExpr(object? value, SqlType type)
@@ -156,19 +185,11 @@ internal sealed class CastExpr : BExpr
     }
 }
 
-internal sealed class ArithExpr : BExpr
+internal sealed class ArithExpr(char op, BExpr left, BExpr right, SqlType type) : BinaryExpr(left, right, type)
 {
-    public ArithExpr(char op, BExpr left, BExpr right, SqlType type)
-    {
-        Op = op;
-        Left = left;
-        Right = right;
-        Type = type;
-    }
+    public char Op { get; } = op;
 
-    public char Op { get; }
-    public BExpr Left { get; }
-    public BExpr Right { get; }
+    protected override string OperatorText => " " + Op + " ";
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
@@ -179,18 +200,7 @@ internal sealed class ArithExpr : BExpr
         return Values.Arithmetic(Op, l, r, Type.Id);
     }
 
-    public override IEnumerable<BExpr> Children => [Left, Right];
-
     public override BExpr WithChildren(Func<BExpr, BExpr> f) => new ArithExpr(Op, f(Left), f(Right), Type);
-
-    public override void Explain(StringBuilder sb)
-    {
-        sb.Append('(');
-        Left.Explain(sb);
-        sb.Append(' ').Append(Op).Append(' ');
-        Right.Explain(sb);
-        sb.Append(')');
-    }
 }
 
 internal sealed class NegateExpr : BExpr
@@ -217,19 +227,11 @@ internal sealed class NegateExpr : BExpr
     }
 }
 
-internal sealed class CompareExpr : BExpr
+internal sealed class CompareExpr(string op, BExpr left, BExpr right) : BinaryExpr(left, right, SqlType.Bool)
 {
-    public CompareExpr(string op, BExpr left, BExpr right)
-    {
-        Op = op;
-        Left = left;
-        Right = right;
-        Type = SqlType.Bool;
-    }
+    public string Op { get; } = op;
 
-    public string Op { get; }
-    public BExpr Left { get; }
-    public BExpr Right { get; }
+    protected override string OperatorText => " " + Op + " ";
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
@@ -251,31 +253,12 @@ internal sealed class CompareExpr : BExpr
         _ => throw new InvalidOperationException(op),
     };
 
-    public override IEnumerable<BExpr> Children => [Left, Right];
-
     public override BExpr WithChildren(Func<BExpr, BExpr> f) => new CompareExpr(Op, f(Left), f(Right));
-
-    public override void Explain(StringBuilder sb)
-    {
-        sb.Append('(');
-        Left.Explain(sb);
-        sb.Append(' ').Append(Op).Append(' ');
-        Right.Explain(sb);
-        sb.Append(')');
-    }
 }
 
-internal sealed class AndExpr : BExpr
+internal sealed class AndExpr(BExpr left, BExpr right) : BinaryExpr(left, right, SqlType.Bool)
 {
-    public AndExpr(BExpr left, BExpr right)
-    {
-        Left = left;
-        Right = right;
-        Type = SqlType.Bool;
-    }
-
-    public BExpr Left { get; }
-    public BExpr Right { get; }
+    protected override string OperatorText => " AND ";
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
@@ -286,31 +269,12 @@ internal sealed class AndExpr : BExpr
         return l is null || r is null ? null : true;
     }
 
-    public override IEnumerable<BExpr> Children => [Left, Right];
-
     public override BExpr WithChildren(Func<BExpr, BExpr> f) => new AndExpr(f(Left), f(Right));
-
-    public override void Explain(StringBuilder sb)
-    {
-        sb.Append('(');
-        Left.Explain(sb);
-        sb.Append(" AND ");
-        Right.Explain(sb);
-        sb.Append(')');
-    }
 }
 
-internal sealed class OrExpr : BExpr
+internal sealed class OrExpr(BExpr left, BExpr right) : BinaryExpr(left, right, SqlType.Bool)
 {
-    public OrExpr(BExpr left, BExpr right)
-    {
-        Left = left;
-        Right = right;
-        Type = SqlType.Bool;
-    }
-
-    public BExpr Left { get; }
-    public BExpr Right { get; }
+    protected override string OperatorText => " OR ";
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
@@ -321,18 +285,7 @@ internal sealed class OrExpr : BExpr
         return l is null || r is null ? null : false;
     }
 
-    public override IEnumerable<BExpr> Children => [Left, Right];
-
     public override BExpr WithChildren(Func<BExpr, BExpr> f) => new OrExpr(f(Left), f(Right));
-
-    public override void Explain(StringBuilder sb)
-    {
-        sb.Append('(');
-        Left.Explain(sb);
-        sb.Append(" OR ");
-        Right.Explain(sb);
-        sb.Append(')');
-    }
 }
 
 internal sealed class NotExpr : BExpr
@@ -399,34 +352,15 @@ internal sealed class IsExpr : BExpr
     }
 }
 
-internal sealed class DistinctFromExpr : BExpr
+internal sealed class DistinctFromExpr(BExpr left, BExpr right, bool not) : BinaryExpr(left, right, SqlType.Bool)
 {
-    public DistinctFromExpr(BExpr left, BExpr right, bool not)
-    {
-        Left = left;
-        Right = right;
-        Not = not;
-        Type = SqlType.Bool;
-    }
+    public bool Not { get; } = not;
 
-    public BExpr Left { get; }
-    public BExpr Right { get; }
-    public bool Not { get; }
+    protected override string OperatorText => Not ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ";
 
     public override object? Eval(ExecContext ctx, object?[] row) => Values.ValueEquals(Left.Eval(ctx, row), Right.Eval(ctx, row)) == Not;
 
-    public override IEnumerable<BExpr> Children => [Left, Right];
-
     public override BExpr WithChildren(Func<BExpr, BExpr> f) => new DistinctFromExpr(f(Left), f(Right), Not);
-
-    public override void Explain(StringBuilder sb)
-    {
-        sb.Append('(');
-        Left.Explain(sb);
-        sb.Append(Not ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ");
-        Right.Explain(sb);
-        sb.Append(')');
-    }
 }
 
 internal sealed class CaseExpr : BExpr
@@ -664,17 +598,9 @@ internal sealed class LikeExpr : BExpr
 }
 
 /// <summary>text || text (either side may be any type cast to text; NULL yields NULL).</summary>
-internal sealed class ConcatExpr : BExpr
+internal sealed class ConcatExpr(BExpr left, BExpr right) : BinaryExpr(left, right, SqlType.Text)
 {
-    public ConcatExpr(BExpr left, BExpr right)
-    {
-        Left = left;
-        Right = right;
-        Type = SqlType.Text;
-    }
-
-    public BExpr Left { get; }
-    public BExpr Right { get; }
+    protected override string OperatorText => " || ";
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
@@ -685,18 +611,7 @@ internal sealed class ConcatExpr : BExpr
         return Values.ToText(l, Left.Type) + Values.ToText(r, Right.Type);
     }
 
-    public override IEnumerable<BExpr> Children => [Left, Right];
-
     public override BExpr WithChildren(Func<BExpr, BExpr> f) => new ConcatExpr(f(Left), f(Right));
-
-    public override void Explain(StringBuilder sb)
-    {
-        sb.Append('(');
-        Left.Explain(sb);
-        sb.Append(" || ");
-        Right.Explain(sb);
-        sb.Append(')');
-    }
 }
 
 /// <summary>A call of a built-in scalar function or operator.</summary>
