@@ -16,10 +16,10 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
     {
         public readonly List<(KvTransaction Tx, int Modes)> Entries = new(2);
 
-        /// <summary>The transactions waiting for the key, in arrival order.</summary>
-        public readonly List<(KvTransaction Tx, KeyLockMode Mode)> Waiters = [];
+        /// <summary>The transactions waiting for the key, in arrival order; null until one waits (most keys never see a wait).</summary>
+        public List<(KvTransaction Tx, KeyLockMode Mode)>? Waiters;
 
-        public bool IsEmpty => Entries.Count == 0 && Waiters.Count == 0;
+        public bool IsEmpty => Entries.Count == 0 && (Waiters is null || Waiters.Count == 0);
     }
 
     private readonly Dictionary<byte[], Holders> _holders = new(KeyEquality.Instance);
@@ -59,7 +59,7 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
                         if (queuedIn is null)
                         {
                             queuedIn = holders!;   // there are blockers, so the key has holders or waiters
-                            queuedIn.Waiters.Add((tx, mode));
+                            (queuedIn.Waiters ??= []).Add((tx, mode));
                         }
                         _waitsFor[tx] = blockers;
                         try
@@ -91,10 +91,12 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
 
     private static bool Dequeue(Holders? holders, KvTransaction tx)
     {
-        if (holders is null) return false;
-        var i = holders.Waiters.FindIndex(w => w.Tx == tx);
-        if (i < 0) return false;
-        holders.Waiters.RemoveAt(i);
+        var waiters = holders?.Waiters;
+        if (waiters is null) return false;
+        var i = 0;
+        while (i < waiters.Count && waiters[i].Tx != tx) i++;
+        if (i == waiters.Count) return false;
+        waiters.RemoveAt(i);
         return true;
     }
 
@@ -114,9 +116,9 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
         List<KvTransaction>? blockers = null;
         var holdsKey = false;
         foreach (var (holder, _) in holders.Entries) holdsKey |= holder == tx;
-        if (!holdsKey)
+        if (!holdsKey && holders.Waiters is { } waiters)
         {
-            foreach (var (waiter, wanted) in holders.Waiters)
+            foreach (var (waiter, wanted) in waiters)
             {
                 if (waiter == tx) break;   // only those ahead in the queue
                 if (KeyLockModes.Conflicts(wanted, mode)) (blockers ??= []).Add(waiter);
@@ -179,7 +181,11 @@ internal sealed class LockTable(Tusk.Core.IClock clock)
             foreach (var key in keys)
             {
                 if (!_holders.TryGetValue(key, out var holders)) continue;
-                holders.Entries.RemoveAll(e => e.Tx == tx);
+                var entries = holders.Entries;
+                for (var i = entries.Count - 1; i >= 0; i--)
+                {
+                    if (entries[i].Tx == tx) entries.RemoveAt(i);
+                }
                 if (holders.IsEmpty) _holders.Remove(key);
             }
             Monitor.PulseAll(_lock);
