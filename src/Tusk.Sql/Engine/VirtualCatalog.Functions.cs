@@ -245,21 +245,8 @@ internal sealed class ArraySubqueryExpr : BExpr
 
     public override object? Eval(ExecContext ctx, object?[] row)
     {
-        if (!Correlated && ctx.Cache.TryGetValue(this, out var cached)) return cached;
-        var items = new List<string?>();
-        ctx.PushOuter(row);
-        try
-        {
-            var type = Plan.Columns[0].Type;
-            foreach (var r in Plan.Run(ctx)) items.Add(r[0] is null ? null : Values.ToText(r[0]!, type));
-        }
-        finally
-        {
-            ctx.PopOuter();
-        }
-        var text = ArrayText.Format(items);
-        if (!Correlated) ctx.Cache[this] = text;
-        return text;
+        var type = Plan.Columns[0].Type;
+        return ArrayText.Format(SubqueryExpr.RunRows(ctx, this, Plan, Correlated, row).Select(r => r[0] is null ? null : Values.ToText(r[0]!, type)));
     }
 
     public override bool IsRowIndependent => false;

@@ -748,24 +748,30 @@ internal sealed class SubqueryExpr : BExpr
     public string Op { get; }
     public bool Not { get; }
 
-    private List<object?[]> Rows(ExecContext ctx, object?[] row, int limit)
+    private List<object?[]> Rows(ExecContext ctx, object?[] row, int limit) => RunRows(ctx, this, Plan, Correlated, row, limit);
+
+    /// <summary>
+    /// A subquery's rows with <paramref name="row"/> as its outer row: computed once per execution when uncorrelated
+    /// (cached under <paramref name="owner"/>), else per outer row and at most <paramref name="limit"/> of them.
+    /// </summary>
+    internal static List<object?[]> RunRows(ExecContext ctx, BExpr owner, PlanNode plan, bool correlated, object?[] row, int limit = int.MaxValue)
     {
-        if (!Correlated && ctx.Cache.TryGetValue(this, out var cached)) return (List<object?[]>)cached;
+        if (!correlated && ctx.Cache.TryGetValue(owner, out var cached)) return (List<object?[]>)cached;
         ctx.PushOuter(row);
         var rows = new List<object?[]>();
         try
         {
-            foreach (var r in Plan.Run(ctx))
+            foreach (var r in plan.Run(ctx))
             {
                 rows.Add(r);
-                if (rows.Count >= limit && Correlated) break;
+                if (rows.Count >= limit && correlated) break;
             }
         }
         finally
         {
             ctx.PopOuter();
         }
-        if (!Correlated) ctx.Cache[this] = rows;
+        if (!correlated) ctx.Cache[owner] = rows;
         return rows;
     }
 
