@@ -169,6 +169,66 @@ public sealed class WireTests : IDisposable
         Assert.Equal(1 + 2L * requests, ListOffsetsResponse.Read(ref last, 1).Topics[0].Partitions[0].Offset);
     }
 
+    /// <summary>
+    /// A produce frame larger than the broker's read-ahead buffer, written in uneven pieces (its size one byte at a
+    /// time, the rest in 7,001-byte writes, the last piece sharing a write with the next request), is stored intact
+    /// and both requests are answered; a connection that ends inside a frame is closed and others are still served.
+    /// </summary>
+    [Fact]
+    public void AFrameArrivingInPiecesIsReadWholeAndATruncatedOneClosesOnlyItsConnection()
+    {
+        AssertStillServing(); // creates "alive" with one record at offset 0
+        var values = new List<string>();
+        var builder = new RecordBatchBuilder();
+        for (int i = 0; i < 300; i++)
+        {
+            values.Add($"v{i:D4}-" + new string((char)('a' + i % 26), 1000));
+            builder.Append(i, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes(values[^1]));
+        }
+        var produce = new ProduceRequest { Acks = -1, TimeoutMs = 5000 };
+        produce.Topics.Add(new ProduceRequestTopic
+        {
+            Name = "alive",
+            Partitions = [new ProduceRequestPartition { Index = 0, Records = builder.Build() }],
+        });
+        byte[] big = Request(ApiKey.Produce, 7, 7, produce.Write7);
+        Assert.True(big.Length > 4 * Kafka.KafkaFrameReader.ReadAheadBytes, "the frame must exceed the read-ahead buffer");
+        byte[] small = Request(ApiKey.ApiVersions, 0, 8, _ => { });
+        using (var client = Connect())
+        {
+            client.NoDelay = true;
+            var s = client.GetStream();
+            for (int i = 0; i < 4; i++)
+            {
+                s.Write(big, i, 1);
+                s.Flush();
+            }
+            int at = 4;
+            while (big.Length - at > 7001)
+            {
+                s.Write(big, at, 7001);
+                at += 7001;
+            }
+            s.Write([.. big.AsSpan(at), .. small]);
+            var r = new KafkaReader(ReadFrame(s));
+            Assert.Equal(7, r.ReadInt32());
+            var answer = ProduceResponse.Read(ref r, 7).Topics[0].Partitions[0];
+            Assert.Equal(ErrorCode.None, answer.ErrorCode);
+            Assert.Equal(1, answer.BaseOffset);
+            var versions = new KafkaReader(ReadFrame(s));
+            Assert.Equal(8, versions.ReadInt32());
+        }
+        var consumed = Client.Kcat(_broker.Bootstrap, "-C -t alive -p 0 -o 1 -c 300 -e -q -f %s\\n");
+        Assert.Equal(string.Join("", values.Select(v => v + "\n")), consumed.Stdout);
+
+        using (var truncated = Connect())
+        {
+            var s = truncated.GetStream();
+            s.Write(big, 0, big.Length / 2); // half a frame, then the client goes away
+        }
+        AssertStillServing();
+    }
+
     [Fact]
     public void ApiVersionsFromANewerClientGetsTheFallbackAnswer()
     {

@@ -47,6 +47,33 @@ public sealed class AppendReadTests
         }
     }
 
+    /// <summary>
+    /// The broker's path: <see cref="PartitionLog.AppendInPlace"/> stamps the assigned offsets and leader epoch into
+    /// the caller's buffer and stores exactly those bytes; a batch that fails validation is refused and its buffer
+    /// left as it was.
+    /// </summary>
+    [Fact]
+    public void AppendInPlaceStampsTheCallersBufferAndLeavesARefusedOneUntouched()
+    {
+        using var log = PartitionLog.Open(new SimFileSystem(3), LogTestHelpers.Dir, LogTestHelpers.Small() with { PartitionLeaderEpoch = 5 });
+        log.AppendOk(BatchBuilder.KeyValues(1000, [("a", "1"), ("b", "2")]));
+        byte[] batch = BatchBuilder.KeyValues(1001, [("c", "3"), ("d", "4"), ("e", "5")]);
+        var result = log.AppendInPlace(batch, 0);
+        Assert.Equal(ErrorCode.None, result.Error);
+        Assert.Equal(2, result.BaseOffset);
+        Assert.Equal(2, BinaryPrimitives.ReadInt64BigEndian(batch));
+        Assert.Equal(5, BinaryPrimitives.ReadInt32BigEndian(batch.AsSpan(12)));
+        byte[] all = log.ReadAll();
+        Assert.True(all.AsSpan(all.Length - batch.Length).SequenceEqual(batch), "the log must store the stamped bytes");
+
+        byte[] damaged = BatchBuilder.KeyValues(1002, [("f", "6")]);
+        damaged[^1] ^= 1;
+        byte[] before = [.. damaged];
+        Assert.Equal(ErrorCode.CorruptMessage, log.AppendInPlace(damaged, 0).Error);
+        Assert.Equal(before, damaged);
+        Assert.Equal(5, log.LogEndOffset);
+    }
+
     private static void AssertStoredVerbatim(PartitionLog log, List<(long Base, byte[] Batch)> sent)
     {
         byte[] all = log.ReadAll();

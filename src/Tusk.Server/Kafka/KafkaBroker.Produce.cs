@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Tusk.Protocols.Kafka;
 using Tusk.Streams.Log;
 
@@ -6,7 +7,7 @@ namespace Tusk.Server.Kafka;
 
 public sealed partial class KafkaBroker
 {
-    private async ValueTask<bool> HandleProduceAsync(ReadOnlyMemory<byte> body, short v, KafkaWriter response)
+    private async ValueTask<bool> HandleProduceAsync(Memory<byte> body, short v, KafkaWriter response)
     {
         var r = new KafkaReader(body.Span);
         var request = ProduceRequest.Read(ref r, v, body);
@@ -50,7 +51,8 @@ public sealed partial class KafkaBroker
                 AppendResult appendResult;
                 try
                 {
-                    appendResult = log.Append(p.Records.Span, now);
+                    // The records are a slice of this request's own buffer (see IKafkaRequestHandler): stamped in place.
+                    appendResult = log.AppendInPlace(MemoryMarshal.AsMemory(p.Records).Span, now);
                 }
                 catch (Exception e) when (e is IOException or ObjectDisposedException)
                 {

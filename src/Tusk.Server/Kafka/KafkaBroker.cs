@@ -44,7 +44,7 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
     private long MonotonicMs => _clock.MonotonicTicks * 1000 / _clock.TicksPerSecond;
 
     /// <inheritdoc />
-    public async ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken)
+    public async ValueTask<bool> HandleAsync(RequestHeader header, Memory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken)
     {
         short v = header.ApiVersion;
         if (!KafkaApis.IsSupported(header.ApiKey, v))

@@ -171,7 +171,7 @@ public sealed class KafkaNode : IAsyncDisposable
     /// <summary>Lets the server start before the broker exists (the broker needs the bound port to advertise it).</summary>
     private sealed class LateBoundHandler(Func<IKafkaRequestHandler> handler) : IKafkaRequestHandler
     {
-        public ValueTask<bool> HandleAsync(Protocols.Kafka.RequestHeader header, ReadOnlyMemory<byte> body, Protocols.Kafka.KafkaWriter response,
+        public ValueTask<bool> HandleAsync(Protocols.Kafka.RequestHeader header, Memory<byte> body, Protocols.Kafka.KafkaWriter response,
             ClientInfo client, CancellationToken cancellationToken) =>
             handler().HandleAsync(header, body, response, client, cancellationToken);
     }

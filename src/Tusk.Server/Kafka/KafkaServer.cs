@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Tusk.Protocols.Kafka;
@@ -12,12 +11,13 @@ namespace Tusk.Server.Kafka;
 public interface IKafkaRequestHandler
 {
     /// <summary>
-    /// Handles one request. <paramref name="body"/> is the frame after the request header and is valid only
-    /// until the returned task completes. Writes the response body into <paramref name="response"/> (the server
+    /// Handles one request. <paramref name="body"/> is the frame after the request header, valid only until
+    /// the returned task completes; it is the handler's to modify meanwhile (produce stamps offsets into the batches
+    /// in place rather than copying them). Writes the response body into <paramref name="response"/> (the server
     /// has already written the response header) and returns true, or returns false when the protocol sends no
     /// response (Produce with acks=0).
     /// </summary>
-    ValueTask<bool> HandleAsync(RequestHeader header, ReadOnlyMemory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken);
+    ValueTask<bool> HandleAsync(RequestHeader header, Memory<byte> body, KafkaWriter response, ClientInfo client, CancellationToken cancellationToken);
 }
 
 /// <summary>Who sent a request (for group membership listings and logs).</summary>
@@ -104,7 +104,7 @@ public sealed class KafkaServer : IAsyncDisposable
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
         var client = new ClientInfo("/" + ((socket.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown"));
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 << 10));
+        using var frames = new KafkaFrameReader(socket, _options.RequestBytesMax, remote);
         var responses = Channel.CreateBounded<Task<KafkaWriter?>>(new BoundedChannelOptions(PipelineDepthMax)
         {
             SingleReader = true,
@@ -120,36 +120,31 @@ public sealed class KafkaServer : IAsyncDisposable
         {
             while (!connection.IsCancellationRequested)
             {
-                ReadResult result = await reader.ReadAsync(connection.Token).ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                while (TryReadFrame(ref buffer, out ReadOnlySequence<byte> frame, remote))
+                var frame = await frames.ReadAsync(connection.Token).ConfigureAwait(false);
+                if (frame is not { } f)
                 {
-                    var (request, header, headerLength) = CopyRequest(frame);
-                    var writer = writers.TryDequeue(out var w) ? w : new KafkaWriter(ResponseBufferBytes);
-                    if (header.ApiKey == ApiKey.Produce)
-                    {
-                        var task = HandleRequestAsync(request, header, headerLength, writer, client);
-                        inflight.Add(task);
-                        await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        if (inflight.Count > 0)
-                        {
-                            await Task.WhenAll(inflight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-                            inflight.Clear();
-                        }
-                        var task = HandleRequestAsync(request, header, headerLength, writer, client);
-                        await task.ConfigureAwait(false);
-                        await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
-                    }
-                    inflight.RemoveAll(t => t.IsCompleted);
+                    break; // the client closed the connection
                 }
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (result.IsCompleted)
+                var (request, header, headerLength) = ReadHeader(f.Buffer, f.Length);
+                var writer = writers.TryDequeue(out var w) ? w : new KafkaWriter(ResponseBufferBytes);
+                if (header.ApiKey == ApiKey.Produce)
                 {
-                    break;
+                    var task = HandleRequestAsync(request, header, headerLength, writer, client);
+                    inflight.Add(task);
+                    await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
                 }
+                else
+                {
+                    if (inflight.Count > 0)
+                    {
+                        await Task.WhenAll(inflight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+                        inflight.Clear();
+                    }
+                    var task = HandleRequestAsync(request, header, headerLength, writer, client);
+                    await task.ConfigureAwait(false);
+                    await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
+                }
+                inflight.RemoveAll(t => t.IsCompleted);
             }
         }
         catch (OperationCanceledException)
@@ -200,7 +195,6 @@ public sealed class KafkaServer : IAsyncDisposable
             {
                 _log($"kafka: closing connection from {remote} after an internal error: {e}");
             }
-            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -222,14 +216,11 @@ public sealed class KafkaServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Copies a frame out of the pipe (the pipe's memory is reused) and reads its header.</summary>
-    private static (RentedRequest Request, RequestHeader Header, int HeaderLength) CopyRequest(ReadOnlySequence<byte> frame)
+    /// <summary>Reads the header of a frame in a pooled array; returns the array to the pool when the header is malformed.</summary>
+    private static (RentedRequest Request, RequestHeader Header, int HeaderLength) ReadHeader(byte[] rented, int length)
     {
-        int length = (int)frame.Length;
-        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            frame.CopyTo(rented);
             var r = new KafkaReader(rented.AsSpan(0, length));
             var header = RequestHeader.Read(ref r);
             return (new RentedRequest(rented, length), header, r.Position);
@@ -258,29 +249,6 @@ public sealed class KafkaServer : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(request.Buffer);
         }
-    }
-
-    private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame, string remote)
-    {
-        frame = default;
-        if (buffer.Length < 4)
-        {
-            return false;
-        }
-        Span<byte> sizeBytes = stackalloc byte[4];
-        buffer.Slice(0, 4).CopyTo(sizeBytes);
-        int size = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(sizeBytes);
-        if (size < 8 || size > _options.RequestBytesMax)
-        {
-            throw new KafkaProtocolException($"request frame of {size} bytes from {remote} (allowed: 8..{_options.RequestBytesMax})");
-        }
-        if (buffer.Length < 4 + size)
-        {
-            return false;
-        }
-        frame = buffer.Slice(4, size);
-        buffer = buffer.Slice(4 + size);
-        return true;
     }
 
     /// <summary>Stops accepting, closes connections, waits for their loops.</summary>

@@ -25,24 +25,34 @@ public sealed partial class PartitionLog
     /// <param name="nowMs">Host time: starts segment.ms and the tombstone horizon.</param>
     public AppendResult Append(ReadOnlySpan<byte> batches, long nowMs)
     {
-        var error = BatchValidator.Validate(batches, _options, out var validated, out string? message);
-        if (error != ErrorCode.None)
-        {
-            return AppendResult.Failed(error, message, LogStartOffset);
-        }
         byte[] buffer = ArrayPool<byte>.Shared.Rent(batches.Length);
         try
         {
             var bytes = buffer.AsSpan(0, batches.Length);
             batches.CopyTo(bytes);
-            lock (_mu)
-            {
-                return AppendLocked(bytes, validated, nowMs);
-            }
+            return AppendInPlace(bytes, nowMs);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Append"/> without the copy: stamps the assigned base offsets and the leader epoch into
+    /// <paramref name="batches"/> itself (fields outside the CRC) and writes them from there. For a host that owns
+    /// the request's buffer and discards it afterwards (the Kafka broker's produce path).
+    /// </summary>
+    public AppendResult AppendInPlace(Span<byte> batches, long nowMs)
+    {
+        var error = BatchValidator.Validate(batches, _options, out var validated, out string? message);
+        if (error != ErrorCode.None)
+        {
+            return AppendResult.Failed(error, message, LogStartOffset);
+        }
+        lock (_mu)
+        {
+            return AppendLocked(batches, validated, nowMs);
         }
     }
 
