@@ -49,7 +49,22 @@ public static class Varint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int TryRead(ReadOnlySpan<byte> source, out ulong value)
     {
-        if (source.Length > 0 && source[0] < 0x80)
+        if (source.Length > 1)
+        {
+            uint b0 = source[0];
+            if (b0 < 0x80)
+            {
+                value = b0;
+                return 1;
+            }
+            uint b1 = source[1];
+            if (b1 < 0x80)
+            {
+                value = (b0 & 0x7f) | (b1 << 7); // two bytes: lengths up to 16 KiB (record and value sizes)
+                return 2;
+            }
+        }
+        else if (source.Length == 1 && source[0] < 0x80)
         {
             value = source[0];
             return 1;
