@@ -38,7 +38,7 @@
 #
 # Environment (defaults): BENCH_DIR (/tmp/tusk-log-throughput; wiped at start and removed at exit unless
 # KEEP_DATA=1), REPS (3), MSGS_100B (3000000), MSGS_1K (1000000), PARTITIONS (4), PRODUCERS (3), CONSUMERS (2),
-# LINGER_MS (5), BATCH_BYTES (1000000), LEAN_CONNECTIONS (PARTITIONS), LEAN_IN_FLIGHT (4), FIO_SIZE (MSGS_1K KiB in MiB; FIO_SIZE=2g is the anchor's job),
+# LINGER_MS (5), BATCH_BYTES (1000000), LEAN_CONNECTIONS (PARTITIONS), LEAN_IN_FLIGHT (8), FIO_SIZE (MSGS_1K KiB in MiB; FIO_SIZE=2g is the anchor's job),
 # REDIS_N (1000000), REDIS_CLIENTS (50), REDIS_PIPELINE (16), SETTLE (3: seconds of `sync; sleep` before
 # each timed step, so each starts with the disk idle), WARM (1: recycle the step's volume of page cache just
 # before each timed write step, see warm() below; 0: off), KAFKA_PORT and REDIS_PORT (free ports),
@@ -58,7 +58,7 @@ CONSUMERS=${CONSUMERS:-2}
 LINGER_MS=${LINGER_MS:-5}
 BATCH_BYTES=${BATCH_BYTES:-1000000}
 LEAN_CONNECTIONS=${LEAN_CONNECTIONS:-$PARTITIONS}
-LEAN_IN_FLIGHT=${LEAN_IN_FLIGHT:-4}
+LEAN_IN_FLIGHT=${LEAN_IN_FLIGHT:-8}
 FIO_SIZE=${FIO_SIZE:-$(( (MSGS_1K * 1024 + 1048575) / 1048576 ))m}
 FIO_MIB=$(numfmt --from=iec "${FIO_SIZE^^}" 2>/dev/null | awk '{printf "%d", ($1 + 1048575) / 1048576}')
 SETTLE=${SETTLE:-3}

@@ -337,7 +337,8 @@ internal static class HelpText
           --messages N          messages to send (instead of --total-bytes)
           --acks -1|1           acks (default -1: acknowledged once durable when the topic fsyncs
                                 every batch)
-          --in-flight K         requests outstanding per connection (default 4, the broker's pipeline)
+          --in-flight K         requests outstanding per connection (default 8; the broker pipelines
+                                up to 16 Produce requests and 16 MiB per connection)
           --timeout SECONDS     limit on the whole run (default 600)
         """;
 

@@ -136,7 +136,7 @@ public sealed class WireTests : IDisposable
         AssertStillServing(); // creates "alive" with one record at offset 0
         using var client = Connect();
         var s = client.GetStream();
-        const int requests = 6;
+        const int requests = Kafka.KafkaServer.PipelineDepthMax + 4; // past the pipeline's depth: the reader must wait for the oldest
         for (int i = 0; i < requests; i++)
         {
             var builder = new RecordBatchBuilder();

@@ -15,7 +15,7 @@ namespace Tusk.Cli.Bench;
 /// compression, null keys, a fixed payload) is encoded, CRC'd and wrapped in a Produce request frame once, before
 /// the clock starts; the run re-sends those frames (only the correlation id is patched), so the client spends
 /// almost no CPU per message and the broker assigns the offsets. Each of <c>--connections</c> sockets keeps up to
-/// <c>--in-flight</c> requests outstanding (the broker pipelines up to 4 Produce requests per connection) and
+/// <c>--in-flight</c> requests outstanding (the broker pipelines up to 16 Produce requests and 16 MiB per connection) and
 /// serves its own partitions round-robin, one partition per request. Every response is read and every partition
 /// error code checked: any error fails the run. Throughput counts payload bytes (messages x --message-bytes) from
 /// the first send to the last acknowledgement; the generator's own CPU time over that window is reported too.
@@ -58,7 +58,7 @@ internal static class KafkaProduceBenchCommand
         }
         short acks = (short)a.Integer("acks", -1, -1, 1);
         if (acks == 0) throw new UsageException("--acks 0 has no response to time; use -1 or 1", usage);
-        int inFlight = (int)a.Integer("in-flight", 4, 1, 1024);
+        int inFlight = (int)a.Integer("in-flight", 8, 1, 1024);
         var timeout = TimeSpan.FromSeconds(a.Integer("timeout", 600, 1, 24 * 3600));
 
         // Setup (not timed): versions, the topic, the frames, the connections, the log end offsets before.

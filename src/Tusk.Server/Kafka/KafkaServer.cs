@@ -39,12 +39,18 @@ public sealed class KafkaServerOptions
 /// request frames and handles them strictly one at a time, so responses leave in request order (Kafka's
 /// rule; clients pipeline requests behind it). A malformed frame, an oversized one or an I/O error closes
 /// only that connection. Memory per connection is bounded by <see cref="KafkaServerOptions.RequestBytesMax"/>
-/// plus the response being written.
+/// (the request being read) plus <see cref="PipelineBytesMax"/> (produce requests in flight) plus their responses.
 /// </summary>
 public sealed class KafkaServer : IAsyncDisposable
 {
     /// <summary>Produce requests of one connection in flight at once (their answers wait for fsync in parallel).</summary>
-    public const int PipelineDepthMax = 4;
+    public const int PipelineDepthMax = 16;
+
+    /// <summary>
+    /// Bytes of produce requests one connection may have in flight (one request is always let through): enough
+    /// for the fsync of a partition to cover several megabyte batches, bounded so a connection's memory is too.
+    /// </summary>
+    public const int PipelineBytesMax = 16 << 20;
 
     private const int ResponseBufferBytes = 64 << 10;
     private const int ResponseBufferBytesRetained = 8 << 20; // covers typical fetch responses; beyond it the buffer is dropped (bounded memory per idle connection)
@@ -95,7 +101,8 @@ public sealed class KafkaServer : IAsyncDisposable
     /// <summary>
     /// Serves one connection. Responses leave in request order. Consecutive Produce requests are pipelined: each
     /// starts at once (its appends run synchronously, in request order) and its answer waits for its fsync while
-    /// the next request is already read, up to <see cref="PipelineDepthMax"/> at a time. Any other request first
+    /// the next request is already read, up to <see cref="PipelineDepthMax"/> requests and
+    /// <see cref="PipelineBytesMax"/> bytes at a time (a deeper pipeline lets one fsync cover more batches). Any other request first
     /// waits until every earlier one has completed and then runs alone, as Kafka's one-request-at-a-time rule
     /// has it (a parked JoinGroup or a long-polling Fetch stops the connection's reading).
     /// </summary>
@@ -115,7 +122,8 @@ public sealed class KafkaServer : IAsyncDisposable
         var sender = SendResponsesAsync(responses.Reader, stream, writers);
         // When sending ends (a handler failed, the client went away), stop reading this connection too.
         _ = sender.ContinueWith(_ => connection.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        var inflight = new List<Task<KafkaWriter?>>();
+        var inflight = new Queue<(Task<KafkaWriter?> Task, int Bytes)>();
+        long inflightBytes = 0;
         try
         {
             while (!connection.IsCancellationRequested)
@@ -127,24 +135,27 @@ public sealed class KafkaServer : IAsyncDisposable
                 }
                 var (request, header, headerLength) = ReadHeader(f.Buffer, f.Length);
                 var writer = writers.TryDequeue(out var w) ? w : new KafkaWriter(ResponseBufferBytes);
-                if (header.ApiKey == ApiKey.Produce)
+                // A produce request joins those in flight within the pipeline's limits; any other request waits
+                // until every earlier one has completed and then runs alone.
+                bool pipelined = header.ApiKey == ApiKey.Produce;
+                while (inflight.Count > 0
+                    && (!pipelined || inflight.Count >= PipelineDepthMax || inflightBytes + f.Length > PipelineBytesMax || inflight.Peek().Task.IsCompleted))
                 {
-                    var task = HandleRequestAsync(request, header, headerLength, writer, client);
-                    inflight.Add(task);
-                    await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
+                    var (done, bytes) = inflight.Dequeue();
+                    inflightBytes -= bytes;
+                    await ((Task)done).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // its failure is the sender's to report
+                }
+                var task = HandleRequestAsync(request, header, headerLength, writer, client);
+                if (pipelined)
+                {
+                    inflight.Enqueue((task, f.Length));
+                    inflightBytes += f.Length;
                 }
                 else
                 {
-                    if (inflight.Count > 0)
-                    {
-                        await Task.WhenAll(inflight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-                        inflight.Clear();
-                    }
-                    var task = HandleRequestAsync(request, header, headerLength, writer, client);
-                    await task.ConfigureAwait(false);
-                    await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
+                    await ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
-                inflight.RemoveAll(t => t.IsCompleted);
+                await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
