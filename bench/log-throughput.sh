@@ -12,16 +12,20 @@
 #             (MSGS_1K x 1 KiB, rounded up to MiB), so the disk and Tusk write the same volume through the page
 #             cache (dirty-page limits and writeback behave alike). Then the same volume written the way Tusk
 #             writes it, fdatasync after every 1 MiB (fio --fdatasync=1, one writer): informational.
-#   2. tusk:  produce MSGS_100B messages of 100 B to a fresh topic (PARTITIONS partitions, flush.messages=1:
-#             every batch is fsynced before acks=all is answered) with PRODUCERS librdkafka producer processes
-#             (bench/kafka_load.py: acks=all, linger.ms=LINGER_MS, batch.size=BATCH_BYTES, no compression),
-#             then read the topic from the beginning to its end with CONSUMERS consumer processes, delete it;
-#             the same with MSGS_1K messages of 1 KiB.
-#   2b. tusk-lean: the same two produce runs (fresh topic, same partitions and message counts, flush.messages=1,
-#             acks=-1) driven by `tusk bench kafka-produce` instead of librdkafka: a lean generator that encodes one
-#             batch of BATCH_BYTES per partition once and re-sends it over LEAN_CONNECTIONS sockets with
-#             LEAN_IN_FLIGHT requests outstanding each, checking every response. It needs ~0.1-0.3 cores where
-#             librdkafka's producers take 1.1-1.6 of the 2, so it measures the broker's own produce throughput.
+#   2. tusk (librdkafka): produce MSGS_100B messages of 100 B to a fresh topic (PARTITIONS partitions,
+#             flush.messages=1: every batch is fsynced before acks=all is answered) with PRODUCERS librdkafka
+#             producer processes (bench/kafka_load.py: acks=all, linger.ms=LINGER_MS, batch.size=BATCH_BYTES, no
+#             compression), then read the topic from the beginning to its end with CONSUMERS consumer processes,
+#             delete it; the same with MSGS_1K messages of 1 KiB. Python and librdkafka take 1.1-1.6 of the
+#             machine's 2 cores here, so these figures say what a Python client gets on this box (the
+#             -librdkafka RESULT lines and xadd-vs-redis), not what the broker can take.
+#   2b. tusk (lean load generator): produce runs to a fresh topic (same partitions, flush.messages=1, acks=-1)
+#             driven by `tusk bench kafka-produce`: it encodes one batch of BATCH_BYTES per partition once and
+#             re-sends it over LEAN_CONNECTIONS sockets with LEAN_IN_FLIGHT requests outstanding each, checking
+#             every response and the log end offsets at the end. It needs ~0.1-0.5 cores, so these runs measure
+#             the broker (the produce-100b and produce-1k RESULT lines, as Kafka's own producer-perf-test
+#             measures a broker from another machine). LEAN_MSGS_100B messages of 100 B (default: the payload
+#             volume of the 1 KiB run, so both sizes write as much as fio does), then MSGS_1K of 1 KiB.
 #   3. redis: a fresh redis-server (appendonly yes, appendfsync always: fsync before the reply), then
 #             redis-benchmark -n REDIS_N -c 50 -P 16 XADD mystream '*' field <100 B> (anchors/redis.sh's XADD
 #             test with a 100-byte value).
@@ -29,15 +33,15 @@
 # it will write (WARM, see warm() below). One Tusk broker (`tusk start`, Release build) serves every
 # repetition; before the first one it is warmed up (an untimed produce and consume of 100 B and 1 KiB messages
 # on a scratch topic) so the JIT has optimized the hot paths. Figures are medians over REPS repetitions; the script ends with:
-#   RESULT produce-100b tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
-#   RESULT produce-1k tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
-#   RESULT produce-100b-lean tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
-#   RESULT produce-1k-lean tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
-#   RESULT xadd-vs-redis tusk=<msgs/s> redis=<msgs/s> messages/s ratio=<tusk/redis>
+#   RESULT produce-100b tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>              (lean load generator)
+#   RESULT produce-1k tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>                (lean load generator)
+#   RESULT produce-100b-librdkafka tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
+#   RESULT produce-1k-librdkafka tusk=<MiB/s> disk=<MiB/s> MiB/s ratio=<tusk/disk>
+#   RESULT xadd-vs-redis tusk=<msgs/s> redis=<msgs/s> messages/s ratio=<tusk/redis>   (librdkafka, 100 B)
 # (Tusk's MiB/s counts message payload; xadd-vs-redis compares Tusk's 100 B produce rate with XADD's.)
 #
 # Environment (defaults): BENCH_DIR (/tmp/tusk-log-throughput; wiped at start and removed at exit unless
-# KEEP_DATA=1), REPS (3), MSGS_100B (3000000), MSGS_1K (1000000), PARTITIONS (4), PRODUCERS (3), CONSUMERS (2),
+# KEEP_DATA=1), REPS (3), MSGS_100B (3000000), MSGS_1K (1000000), LEAN_MSGS_100B (MSGS_1K x 1024 / 100), PARTITIONS (4), PRODUCERS (3), CONSUMERS (2),
 # LINGER_MS (5), BATCH_BYTES (1000000), LEAN_CONNECTIONS (PARTITIONS), LEAN_IN_FLIGHT (8), FIO_SIZE (MSGS_1K KiB in MiB; FIO_SIZE=2g is the anchor's job),
 # REDIS_N (1000000), REDIS_CLIENTS (50), REDIS_PIPELINE (16), SETTLE (3: seconds of `sync; sleep` before
 # each timed step, so each starts with the disk idle), WARM (1: recycle the step's volume of page cache just
@@ -52,6 +56,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/tusk-log-throughput}
 REPS=${REPS:-3}
 MSGS_100B=${MSGS_100B:-3000000}
 MSGS_1K=${MSGS_1K:-1000000}
+LEAN_MSGS_100B=${LEAN_MSGS_100B:-$(( MSGS_1K * 1024 / 100 ))}
 PARTITIONS=${PARTITIONS:-4}
 PRODUCERS=${PRODUCERS:-3}
 CONSUMERS=${CONSUMERS:-2}
@@ -77,7 +82,7 @@ case "$FIO_SIZE" in [0-9]*[0-9kKmMgG]) ;; *) die "FIO_SIZE must be a size fio ac
 case "$SETTLE" in ""|*[!0-9]*) die "SETTLE must be a whole number of seconds (got '$SETTLE')";; esac
 case "$WARM" in 0|1) ;; *) die "WARM must be 0 or 1 (got '$WARM')";; esac
 [ -n "$FIO_MIB" ] && [ "$FIO_MIB" -gt 0 ] || die "cannot read FIO_SIZE '$FIO_SIZE' (use e.g. 977m or 2g)"
-for v in REPS MSGS_100B MSGS_1K PARTITIONS PRODUCERS CONSUMERS BATCH_BYTES LEAN_CONNECTIONS LEAN_IN_FLIGHT REDIS_N REDIS_CLIENTS REDIS_PIPELINE RUN_TIMEOUT; do
+for v in REPS MSGS_100B MSGS_1K LEAN_MSGS_100B PARTITIONS PRODUCERS CONSUMERS BATCH_BYTES LEAN_CONNECTIONS LEAN_IN_FLIGHT REDIS_N REDIS_CLIENTS REDIS_PIPELINE RUN_TIMEOUT; do
   positive "$v" "${!v}"
 done
 [ "$PARTITIONS" -le 4 ] || log "note: PARTITIONS=$PARTITIONS (the documented runs use 1-4)"
@@ -269,7 +274,7 @@ echo "tusk: $(dotnet "$OUT/tusk/tusk.dll" --version) (Release), dotnet $(dotnet 
 echo "fio: $(fio --version)   redis: $(redis-server --version | cut -d' ' -f3)   librdkafka: $("$PY" -c 'import confluent_kafka as c; print(c.libversion()[0], "(confluent-kafka", c.version()[0] + ")")')"
 echo "tusk load: $PARTITIONS partitions, $PRODUCERS producers, $CONSUMERS consumers, acks=all, linger.ms=$LINGER_MS, batch.size=$BATCH_BYTES, no compression;" \
   "$MSGS_100B x 100 B and $MSGS_1K x 1 KiB per repetition"
-echo "tusk lean load: tusk bench kafka-produce, $LEAN_CONNECTIONS connections, $LEAN_IN_FLIGHT requests in flight each, acks=-1, batches of $BATCH_BYTES B"
+echo "tusk lean load: tusk bench kafka-produce, $LEAN_CONNECTIONS connections, $LEAN_IN_FLIGHT requests in flight each, acks=-1, batches of $BATCH_BYTES B; $LEAN_MSGS_100B x 100 B and $MSGS_1K x 1 KiB"
 echo "disk: fio 1 MiB sequential writes of $FIO_SIZE; redis: $REDIS_N XADDs, $REDIS_CLIENTS clients, pipeline $REDIS_PIPELINE;" \
   "$REPS repetitions, ${SETTLE}s of sync+idle before each timed step, page-cache warm-up $([ "$WARM" = 1 ] && echo on || echo off)"
 echo
@@ -292,7 +297,7 @@ for REP in $(seq 1 "$REPS"); do
   disk_step
   tusk_step 100b 100 "$MSGS_100B"
   tusk_step 1k 1024 "$MSGS_1K"
-  lean_step 100b 100 "$MSGS_100B"
+  lean_step 100b 100 "$LEAN_MSGS_100B"
   lean_step 1k 1024 "$MSGS_1K"
   redis_step
 done
@@ -325,8 +330,8 @@ done
 echo "INFO disk-fdatasync-per-MiB $(fmt1 "$(median "disk seq write+fdatasync/MiB MiB/s")") MiB/s (fio, $FIO_SIZE, fdatasync after every 1 MiB write)"
 echo "INFO consume-100b $(fmt1 "$(median "consume-100b MiB/s")") MiB/s $(fmt0 "$(median "consume-100b msgs/s")") messages/s"
 echo "INFO consume-1k $(fmt1 "$(median "consume-1k MiB/s")") MiB/s $(fmt0 "$(median "consume-1k msgs/s")") messages/s"
-echo "RESULT produce-100b tusk=$(fmt1 "$T100") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$T100" "$DISK")"
-echo "RESULT produce-1k tusk=$(fmt1 "$T1K") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$T1K" "$DISK")"
-echo "RESULT produce-100b-lean tusk=$(fmt1 "$L100") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$L100" "$DISK")"
-echo "RESULT produce-1k-lean tusk=$(fmt1 "$L1K") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$L1K" "$DISK")"
+echo "RESULT produce-100b tusk=$(fmt1 "$L100") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$L100" "$DISK")"
+echo "RESULT produce-1k tusk=$(fmt1 "$L1K") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$L1K" "$DISK")"
+echo "RESULT produce-100b-librdkafka tusk=$(fmt1 "$T100") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$T100" "$DISK")"
+echo "RESULT produce-1k-librdkafka tusk=$(fmt1 "$T1K") disk=$(fmt1 "$DISK") MiB/s ratio=$(ratio "$T1K" "$DISK")"
 echo "RESULT xadd-vs-redis tusk=$(fmt0 "$T100M") redis=$(fmt0 "$RX") messages/s ratio=$(ratio "$T100M" "$RX")"
