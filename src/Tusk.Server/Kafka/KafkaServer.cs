@@ -102,9 +102,9 @@ public sealed class KafkaServer : IAsyncDisposable
     /// Serves one connection. Responses leave in request order. Consecutive Produce requests are pipelined: each
     /// starts at once (its appends run synchronously, in request order) and its answer waits for its fsync while
     /// the next request is already read, up to <see cref="PipelineDepthMax"/> requests and
-    /// <see cref="PipelineBytesMax"/> bytes at a time (a deeper pipeline lets one fsync cover more batches). Any other request first
-    /// waits until every earlier one has completed and then runs alone, as Kafka's one-request-at-a-time rule
-    /// has it (a parked JoinGroup or a long-polling Fetch stops the connection's reading).
+    /// <see cref="PipelineBytesMax"/> bytes at a time (a deeper pipeline lets one fsync cover more batches).
+    /// Any other request first waits until every earlier one has completed and then runs alone, as Kafka's
+    /// one-request-at-a-time rule has it (a parked JoinGroup or a long-polling Fetch stops the connection's reading).
     /// </summary>
     private async Task ServeAsync(Socket socket)
     {
