@@ -153,7 +153,7 @@ public sealed class KafkaServer : IAsyncDisposable
                 }
                 else
                 {
-                    await ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await task.ConfigureAwait(false); // a failure closes the connection here (logged below)
                 }
                 await responses.Writer.WriteAsync(task, connection.Token).ConfigureAwait(false);
             }
