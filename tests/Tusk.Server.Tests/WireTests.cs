@@ -170,29 +170,35 @@ public sealed class WireTests : IDisposable
     }
 
     /// <summary>
-    /// A produce frame larger than the broker's read-ahead buffer, written in uneven pieces (its size one byte at a
-    /// time, the rest in 7,001-byte writes, the last piece sharing a write with the next request), is stored intact
+    /// A produce frame of ~2.7 MB, written in uneven pieces (its size one byte at a time, the rest in 7,001-byte
+    /// writes, the last piece sharing a write with the next request), is stored intact
     /// and both requests are answered; a connection that ends inside a frame is closed and others are still served.
     /// </summary>
     [Fact]
     public void AFrameArrivingInPiecesIsReadWholeAndATruncatedOneClosesOnlyItsConnection()
     {
         AssertStillServing(); // creates "alive" with one record at offset 0
+        // Three batches of ~0.9 MB in one partition's records: the frame outgrows the array a frame starts with.
         var values = new List<string>();
-        var builder = new RecordBatchBuilder();
-        for (int i = 0; i < 300; i++)
+        var batches = new List<byte>();
+        for (int b = 0; b < 3; b++)
         {
-            values.Add($"v{i:D4}-" + new string((char)('a' + i % 26), 1000));
-            builder.Append(i, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes(values[^1]));
+            var builder = new RecordBatchBuilder();
+            for (int i = 0; i < 900; i++)
+            {
+                values.Add($"v{values.Count:D4}-" + new string((char)('a' + values.Count % 26), 1000));
+                builder.Append(i, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes(values[^1]));
+            }
+            batches.AddRange(builder.Build());
         }
         var produce = new ProduceRequest { Acks = -1, TimeoutMs = 5000 };
         produce.Topics.Add(new ProduceRequestTopic
         {
             Name = "alive",
-            Partitions = [new ProduceRequestPartition { Index = 0, Records = builder.Build() }],
+            Partitions = [new ProduceRequestPartition { Index = 0, Records = batches.ToArray() }],
         });
         byte[] big = Request(ApiKey.Produce, 7, 7, produce.Write7);
-        Assert.True(big.Length > 4 * Kafka.KafkaFrameReader.ReadAheadBytes, "the frame must exceed the read-ahead buffer");
+        Assert.True(big.Length > Kafka.KafkaFrameReader.FrameBytesFirst, "the frame must outgrow the array it starts in");
         byte[] small = Request(ApiKey.ApiVersions, 0, 8, _ => { });
         using (var client = Connect())
         {
@@ -218,7 +224,7 @@ public sealed class WireTests : IDisposable
             var versions = new KafkaReader(ReadFrame(s));
             Assert.Equal(8, versions.ReadInt32());
         }
-        var consumed = Client.Kcat(_broker.Bootstrap, "-C -t alive -p 0 -o 1 -c 300 -e -q -f %s\\n");
+        var consumed = Client.Kcat(_broker.Bootstrap, $"-C -t alive -p 0 -o 1 -c {values.Count} -e -q -f %s\\n");
         Assert.Equal(string.Join("", values.Select(v => v + "\n")), consumed.Stdout);
 
         using (var truncated = Connect())

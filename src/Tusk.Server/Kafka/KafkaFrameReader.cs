@@ -16,6 +16,12 @@ internal sealed class KafkaFrameReader : IDisposable
     /// <summary>Read-ahead buffer: one receive takes up to this many bytes of small requests.</summary>
     public const int ReadAheadBytes = 64 << 10;
 
+    /// <summary>
+    /// A frame's array starts at most this large (a produce request of max.message.bytes fits) and doubles as
+    /// more of the frame arrives.
+    /// </summary>
+    public const int FrameBytesFirst = 2 << 20;
+
     private readonly Socket _socket;
     private readonly int _frameBytesMax;
     private readonly string _remote;
@@ -52,7 +58,9 @@ internal sealed class KafkaFrameReader : IDisposable
             throw new KafkaProtocolException($"request frame of {size} bytes from {_remote} (allowed: 8..{_frameBytesMax})");
         }
         _start += 4;
-        byte[] frame = ArrayPool<byte>.Shared.Rent(size);
+        // The array grows with the bytes that actually arrive: a client that announces a large frame and then
+        // stalls holds at most FrameBytesFirst, not the size it announced.
+        byte[] frame = ArrayPool<byte>.Shared.Rent(Math.Min(size, FrameBytesFirst));
         try
         {
             int have = Math.Min(size, _end - _start);
@@ -71,8 +79,15 @@ internal sealed class KafkaFrameReader : IDisposable
             }
             while (have < size)
             {
+                if (have == frame.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, 2L * frame.Length));
+                    frame.AsSpan(0, have).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(frame);
+                    frame = larger;
+                }
                 // A large remainder goes straight into the frame.
-                int n = await _socket.ReceiveAsync(frame.AsMemory(have, size - have), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                int n = await _socket.ReceiveAsync(frame.AsMemory(have, Math.Min(size, frame.Length) - have), SocketFlags.None, cancellationToken).ConfigureAwait(false);
                 if (n == 0)
                 {
                     throw new IOException($"connection from {_remote} closed inside a {size}-byte frame");
