@@ -50,15 +50,65 @@ public sealed partial class PartitionLog
         {
             return AppendResult.Failed(error, message, LogStartOffset);
         }
-        lock (_mu)
+        // Appends run one at a time (offsets and file positions are assigned in order). The write system call runs
+        // outside _mu, so reads, syncs and maintenance do not wait for it; only the next append does.
+        lock (_appendMu)
         {
-            return AppendLocked(batches, validated, nowMs);
+            PreparedAppend prepared;
+            lock (_mu)
+            {
+                var early = PrepareLocked(batches, validated, nowMs, out prepared);
+                if (early is { } answer)
+                {
+                    return answer;
+                }
+            }
+            var active = prepared.Segment;
+            try
+            {
+                active.Handle.WriteAt(prepared.Position, batches);
+                if (_options.FlushMessages == 1)
+                {
+                    // Fsynced per batch: start the device write now, so the fsync that follows (often while the next
+                    // batches arrive) finds most of it written.
+                    active.Handle.StartWriteback(prepared.Position, batches.Length);
+                }
+            }
+            catch (IOException e)
+            {
+                lock (_mu)
+                {
+                    if (validated.HasProducerId)
+                    {
+                        _producers.Restore(prepared.ProducerId, prepared.PreviousProducerState);
+                    }
+                    _failure ??= e; // part of the batch may be on disk past SizeBytes: stop until recovery cuts it
+                }
+                active.Release();
+                throw;
+            }
+            lock (_mu)
+            {
+                PublishLocked(batches, prepared, nowMs);
+            }
+            active.Release();
+            return new AppendResult(ErrorCode.None, prepared.BaseOffset, prepared.EndOffset, -1, LogStartOffset, false, null);
         }
     }
 
-    /// <summary>Caller holds _mu; <paramref name="bytes"/> passed <see cref="BatchValidator"/>.</summary>
-    private AppendResult AppendLocked(Span<byte> bytes, ValidatedAppend validated, long nowMs)
+    /// <summary>What <see cref="PrepareLocked"/> reserved for an append: where it goes and what it replaced.</summary>
+    private readonly record struct PreparedAppend(
+        LogSegment Segment, long Position, long BaseOffset, long EndOffset, long ProducerId, ProducerStateTable.Entry? PreviousProducerState);
+
+    /// <summary>
+    /// Checks idempotence, rolls the segment if needed, assigns the offsets and stamps them into
+    /// <paramref name="bytes"/>, records the producer's batch, and pins the active segment for the write. Returns an
+    /// answer when the append ends here (refused, or a retried duplicate). Caller holds _appendMu and _mu;
+    /// <paramref name="bytes"/> passed <see cref="BatchValidator"/>.
+    /// </summary>
+    private AppendResult? PrepareLocked(Span<byte> bytes, ValidatedAppend validated, long nowMs, out PreparedAppend prepared)
     {
+        prepared = default;
         ThrowIfUnusableLocked();
         BatchHeader first = BatchHeader.Read(bytes);
         if (validated.HasProducerId)
@@ -87,7 +137,7 @@ public sealed partial class PartitionLog
         // Rolled (or not) before recording the producer: a roll snapshots the state below the new segment.
         ProducerStateTable.Entry? previous = validated.HasProducerId ? _producers.Apply(first, baseOffset) : null;
         var active = _segments[^1];
-        long position = active.SizeBytes;
+        Invariant.Check(active.TryAcquire(), "the active segment is listed");
         long offset = baseOffset;
         for (int at = 0; at < bytes.Length;)
         {
@@ -96,29 +146,19 @@ public sealed partial class PartitionLog
             offset += header.LastOffsetDelta + 1L;
             at += (int)header.TotalBytes;
         }
-        try
-        {
-            active.Handle.WriteAt(position, bytes);
-        }
-        catch (IOException e)
-        {
-            if (validated.HasProducerId)
-            {
-                _producers.Restore(first.ProducerId, previous);
-            }
-            _failure ??= e; // part of the batch may be on disk past SizeBytes: stop until recovery cuts it
-            throw;
-        }
-        if (_options.FlushMessages == 1)
-        {
-            // Fsynced per batch: start the device write now, so the fsync that follows (often while the next batches
-            // arrive) finds most of it written.
-            active.Handle.StartWriteback(position, bytes.Length);
-        }
+        prepared = new PreparedAppend(active, active.SizeBytes, baseOffset, offset, first.ProducerId, previous);
+        return null;
+    }
+
+    /// <summary>Makes a written append visible: the segment's index and size, then the log end offset. Caller holds _appendMu and _mu.</summary>
+    private void PublishLocked(ReadOnlySpan<byte> bytes, in PreparedAppend prepared, long nowMs)
+    {
+        var active = prepared.Segment;
+        Invariant.Check(active == _segments[^1] && active.SizeBytes == prepared.Position, "nothing else appends while an append writes");
         for (int at = 0; at < bytes.Length;)
         {
             var header = BatchHeader.Read(bytes[at..]);
-            active.OnBatch(header, position + at, _options.IndexIntervalBytes);
+            active.OnBatch(header, prepared.Position + at, _options.IndexIntervalBytes);
             at += (int)header.TotalBytes;
         }
         if (active.FirstAppendMs < 0)
@@ -126,9 +166,8 @@ public sealed partial class PartitionLog
             active.FirstAppendMs = nowMs;
         }
         active.LastAppendMs = nowMs;
-        Invariant.Check(active.NextOffset == offset, "offsets assigned must match the batches written");
-        Volatile.Write(ref _logEndOffset, offset);
-        return new AppendResult(ErrorCode.None, baseOffset, offset, -1, _logStartOffset, false, null);
+        Invariant.Check(active.NextOffset == prepared.EndOffset, "offsets assigned must match the batches written");
+        Volatile.Write(ref _logEndOffset, prepared.EndOffset);
     }
 
     /// <summary>

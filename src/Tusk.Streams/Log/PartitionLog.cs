@@ -11,8 +11,10 @@ namespace Tusk.Streams.Log;
 /// end (formats on <see cref="SegmentIndex"/> and <see cref="ProducerStateTable"/>). All I/O goes through
 /// <see cref="IFileSystem"/>; time comes in as <c>nowMs</c> arguments.
 ///
-/// <para><b>Threading.</b> Every method is thread-safe. One lock (<c>_mu</c>) serializes appends and guards the
-/// metadata; the write system call of an append runs under it, an fsync never does. <see cref="Read"/> and
+/// <para><b>Threading.</b> Every method is thread-safe. One lock (<c>_mu</c>) guards the metadata and is never
+/// held across I/O on segment data. Appends are serialized by their own lock (<c>_appendMu</c>): an append reserves
+/// its offsets and file position under <c>_mu</c>, writes outside it, then publishes the new end (index, size, log
+/// end offset) under <c>_mu</c> again, so reads, syncs and maintenance never wait for a write. <see cref="Read"/> and
 /// <see cref="OffsetForTimestamp"/> take the lock only to look up the index and pin the segment, then copy
 /// outside it, so they run concurrently with appends. <see cref="Sync"/> calls are serialized among themselves
 /// (<c>_syncMu</c>) and let appends continue; one fsync covers every batch appended before it (group commit).
@@ -27,8 +29,9 @@ namespace Tusk.Streams.Log;
 /// further appends and syncs (the state of the file is unknown); reads go on, and reopening recovers.</para>
 ///
 /// <para><b>Memory.</b> Per segment the sparse indexes (about 20 bytes per <see cref="PartitionLogOptions.IndexIntervalBytes"/>
-/// of data) and an open file handle; per producer about 150 bytes. An append copies its batches once into a pooled
-/// buffer (so they are written with one system call); reads copy into the caller's buffer only.</para>
+/// of data) and an open file handle; per producer about 150 bytes. <see cref="AppendInPlace"/> writes the caller's
+/// buffer with one system call; <see cref="Append"/> first copies it into a pooled buffer (it stamps offsets);
+/// reads copy into the caller's buffer only.</para>
 /// </summary>
 public sealed partial class PartitionLog : IDisposable
 {
@@ -37,6 +40,10 @@ public sealed partial class PartitionLog : IDisposable
     private readonly PartitionLogOptions _options;
 
     private readonly Lock _mu = new();
+
+    // Serializes appends, held across an append's write system call (offsets and file positions are assigned in
+    // order); taken before _mu, never while holding it.
+    private readonly Lock _appendMu = new();
 
     // Held across fsyncs; taken before _mu, never while holding it.
     private readonly Lock _syncMu = new();
