@@ -1,7 +1,7 @@
-using Tusk.Core.IO;
 using Tusk.Protocols.Kafka;
 using Tusk.Simulation;
 using Tusk.Streams.Log;
+using Tusk.Testing;
 using Xunit;
 
 namespace Tusk.Streams.Tests;
@@ -132,15 +132,27 @@ public sealed class AppendWriteOutsideTheLockTests
     [Fact]
     public async Task ReadsAndSyncsDoNotWaitForAnAppendsWrite()
     {
-        var fs = new GatedFileSystem(new SimFileSystem(7));
+        using var gate = new ManualResetEventSlim(true);
+        var writeBlocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fs = new HookedFileSystem(new SimFileSystem(7))
+        {
+            BeforeWrite = path =>
+            {
+                if (path.EndsWith(".log", StringComparison.Ordinal) && !gate.IsSet)
+                {
+                    writeBlocked.TrySetResult();
+                    gate.Wait();
+                }
+            },
+        };
         using var log = PartitionLog.Open(fs, LogTestHelpers.Dir, LogTestHelpers.Small(segmentBytes: 1 << 20));
         byte[] first = BatchBuilder.KeyValues(1000, ("a", "1"), ("b", "2"));
         Assert.Equal(ErrorCode.None, log.Append(first, 1000).Error);
 
-        fs.CloseGate();
-        using var opened = new GateOpener(fs); // a failed assertion must not leave the append (and Dispose) stuck
+        gate.Reset();
+        using var reopen = new Reopen(gate); // a failed assertion must not leave the append (and Dispose) stuck
         var stuck = Task.Run(() => log.Append(BatchBuilder.KeyValues(1001, ("c", "3")), 1001));
-        await fs.WriteBlocked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await writeBlocked.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var others = Task.Run(() =>
         {
@@ -154,74 +166,15 @@ public sealed class AppendWriteOutsideTheLockTests
         Assert.Equal((2L, 2L, 2), await others); // the stuck append is not visible yet
         Assert.False(stuck.IsCompleted);
 
-        fs.OpenGate();
+        gate.Set();
         var result = await stuck.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(ErrorCode.None, result.Error);
         Assert.Equal(2, result.BaseOffset);
         Assert.Equal(3, log.LogEndOffset);
     }
 
-    private sealed class GateOpener(GatedFileSystem fs) : IDisposable
+    private sealed class Reopen(ManualResetEventSlim gate) : IDisposable
     {
-        public void Dispose() => fs.OpenGate();
-    }
-
-    /// <summary>A file system whose segment writes wait at a gate the test opens and closes.</summary>
-    private sealed class GatedFileSystem(IFileSystem inner) : IFileSystem
-    {
-        private readonly ManualResetEventSlim _gate = new(true);
-
-        public TaskCompletionSource WriteBlocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void CloseGate() => _gate.Reset();
-
-        public void OpenGate() => _gate.Set();
-
-        public IFileHandle Open(string path, FileOpenMode mode) => new GatedHandle(inner.Open(path, mode), this);
-
-        public bool FileExists(string path) => inner.FileExists(path);
-
-        public void Rename(string source, string target) => inner.Rename(source, target);
-
-        public void Delete(string path) => inner.Delete(path);
-
-        public IReadOnlyList<string> List(string directory) => inner.List(directory);
-
-        public IReadOnlyList<string> ListDirectories(string directory) => inner.ListDirectories(directory);
-
-        public void CreateDirectory(string path) => inner.CreateDirectory(path);
-
-        public void DeleteDirectory(string path) => inner.DeleteDirectory(path);
-
-        public void SyncDirectory(string directory) => inner.SyncDirectory(directory);
-
-        public IDisposable Lock(string path) => inner.Lock(path);
-
-        private sealed class GatedHandle(IFileHandle file, GatedFileSystem fs) : IFileHandle
-        {
-            public string Path => file.Path;
-
-            public long Length => file.Length;
-
-            public int ReadAt(long offset, Span<byte> buffer) => file.ReadAt(offset, buffer);
-
-            public void WriteAt(long offset, ReadOnlySpan<byte> data)
-            {
-                if (Path.EndsWith(".log", StringComparison.Ordinal) && !fs._gate.IsSet)
-                {
-                    fs.WriteBlocked.TrySetResult();
-                    fs._gate.Wait();
-                }
-                file.WriteAt(offset, data);
-            }
-
-            public long Append(ReadOnlySpan<byte> data) => file.Append(data);
-
-            public void Sync() => file.Sync();
-
-            public void Truncate(long length) => file.Truncate(length);
-
-            public void Dispose() => file.Dispose();
-        }
+        public void Dispose() => gate.Set();
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
     private readonly Action<string> _log;
     // Weak: a deleted topic's logs (and their syncers) must not be kept alive by the broker.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<PartitionLog, PartitionSyncer> _syncers = new();
+    private readonly SemaphoreSlim _fsyncSlots;
     private TaskCompletionSource _appended = NewSignal();
 
     /// <summary>Creates the broker over open topics and the node's key-value store (group offsets, producer ids).</summary>
@@ -31,6 +32,7 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
         _options = options;
         _clock = clock;
         _log = log ?? (_ => { });
+        _fsyncSlots = new SemaphoreSlim(options.ConcurrentFsyncsMax, options.ConcurrentFsyncsMax);
         _producerIds = new ProducerIdAllocator(kv);
         InitializeGroups();
     }
@@ -98,7 +100,7 @@ public sealed partial class KafkaBroker : IKafkaRequestHandler, IDisposable
     /// <summary>Wakes fetches waiting for data.</summary>
     private void SignalAppended() => Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
 
-    private PartitionSyncer SyncerFor(PartitionLog log) => _syncers.GetValue(log, l => new PartitionSyncer(l));
+    private PartitionSyncer SyncerFor(PartitionLog log) => _syncers.GetValue(log, l => new PartitionSyncer(l, _fsyncSlots));
 
     /// <summary>
     /// The offset up to which consumers may read: for topics that fsync every batch, the durable offset (records

@@ -26,4 +26,11 @@ public sealed class KafkaBrokerOptions
 
     /// <summary>Longest a fetch waits for data (caps the client's max_wait_ms).</summary>
     public int FetchWaitMsMax { get; init; } = 30_000;
+
+    /// <summary>
+    /// Partition fsyncs running at once (each blocks a thread-pool thread). Beyond it, partitions wait their turn;
+    /// a waiting partition's next fsync covers every batch appended meanwhile, so many partitions cost more
+    /// latency, not more fsyncs, and the thread pool is not starved.
+    /// </summary>
+    public int ConcurrentFsyncsMax { get; init; } = 16;
 }

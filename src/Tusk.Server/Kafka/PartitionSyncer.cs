@@ -4,10 +4,11 @@ namespace Tusk.Server.Kafka;
 
 /// <summary>
 /// Group commit for one partition: producers that need their batches durable wait until the partition's
-/// synced offset covers them; at most one fsync runs at a time, and each one covers every batch appended
-/// before it started, so concurrent acks=-1 producers share fsyncs. Thread-safe.
+/// synced offset covers them; at most one fsync of the partition runs at a time, and each one covers every batch
+/// appended before it started, so concurrent acks=-1 producers share fsyncs. The fsync runs on the thread pool
+/// once it gets one of the broker's <paramref name="slots"/> (a bound on fsyncs across partitions). Thread-safe.
 /// </summary>
-internal sealed class PartitionSyncer(PartitionLog log)
+internal sealed class PartitionSyncer(PartitionLog log, SemaphoreSlim slots)
 {
     private readonly object _lock = new();
     private Task? _inflight; // Protected by _lock
@@ -22,12 +23,25 @@ internal sealed class PartitionSyncer(PartitionLog log)
             {
                 if (_inflight == null || _inflight.IsCompleted)
                 {
-                    _inflight = Task.Run(log.Sync);
+                    _inflight = SyncAsync();
                 }
                 sync = _inflight;
             }
             // A sync that started before our append may not cover it: loop until one does.
             await sync.ConfigureAwait(false);
+        }
+    }
+
+    private async Task SyncAsync()
+    {
+        await slots.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.Run(log.Sync).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 }
