@@ -1,7 +1,7 @@
-using Tusk.Core.IO;
 using Tusk.Protocols.Kafka;
 using Tusk.Simulation;
 using Tusk.Streams.Log;
+using Tusk.Testing;
 using Xunit;
 
 namespace Tusk.Streams.Tests;
@@ -113,19 +113,28 @@ public sealed class SyncTests
     [Fact]
     public async Task AppendsProceedWhileASyncWaitsForTheDisk()
     {
-        var fs = new GatedFileSystem(new SimFileSystem(5));
+        using var gate = new ManualResetEventSlim(initialState: true);
+        using var syncEntered = new ManualResetEventSlim(initialState: false);
+        var fs = new HookedFileSystem(new SimFileSystem(5))
+        {
+            BeforeSync = _ =>
+            {
+                syncEntered.Set();
+                gate.Wait();
+            },
+        };
         using var log = PartitionLog.Open(fs, LogTestHelpers.Dir, LogTestHelpers.Small(segmentBytes: 1 << 20));
         log.AppendOk(BatchBuilder.KeyValues(1000, ("a", "1")));
-        fs.Gate.Reset();
-        fs.SyncEntered.Reset(); // Open synced too
+        gate.Reset();
+        syncEntered.Reset(); // Open synced too
         var syncer = Task.Run(log.Sync);
-        Assert.True(fs.SyncEntered.Wait(TimeSpan.FromSeconds(10)), "the sync should reach the fsync");
+        Assert.True(syncEntered.Wait(TimeSpan.FromSeconds(10)), "the sync should reach the fsync");
         // The fsync is stuck; appends and reads must not wait for it.
         var append = Task.Run(() => log.AppendOk(BatchBuilder.KeyValues(1000, ("b", "2"))));
         await append.WaitAsync(TimeSpan.FromSeconds(10)); // times out if the append waits for the fsync in progress
         Assert.Equal(2, log.ReadAllRecords().Count);
         Assert.Equal(0, log.SyncedOffset);
-        fs.Gate.Set();
+        gate.Set();
         await syncer.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, log.SyncedOffset); // what was appended before the sync began
         log.Sync();
@@ -173,57 +182,5 @@ public sealed class SyncTests
         using var reopened = PartitionLog.Open(fs, LogTestHelpers.Dir, options);
         Assert.Equal(1, reopened.LogEndOffset);
         Assert.Equal(ErrorCode.None, reopened.Append(BatchBuilder.KeyValues(1000, ("d", "4")), 1000).Error);
-    }
-
-    /// <summary>A file system whose file fsyncs wait on <see cref="Gate"/> (open by default).</summary>
-    private sealed class GatedFileSystem(IFileSystem inner) : IFileSystem
-    {
-        public ManualResetEventSlim Gate { get; } = new(initialState: true);
-
-        public ManualResetEventSlim SyncEntered { get; } = new(initialState: false);
-
-        public IFileHandle Open(string path, FileOpenMode mode) => new GatedFile(this, inner.Open(path, mode));
-
-        public bool FileExists(string path) => inner.FileExists(path);
-
-        public void Rename(string source, string target) => inner.Rename(source, target);
-
-        public void Delete(string path) => inner.Delete(path);
-
-        public IReadOnlyList<string> List(string directory) => inner.List(directory);
-
-        public void CreateDirectory(string path) => inner.CreateDirectory(path);
-
-        public IReadOnlyList<string> ListDirectories(string directory) => inner.ListDirectories(directory);
-
-        public void DeleteDirectory(string path) => inner.DeleteDirectory(path);
-
-        public void SyncDirectory(string directory) => inner.SyncDirectory(directory);
-
-        public IDisposable Lock(string path) => inner.Lock(path);
-
-        private sealed class GatedFile(GatedFileSystem owner, IFileHandle file) : IFileHandle
-        {
-            public string Path => file.Path;
-
-            public long Length => file.Length;
-
-            public int ReadAt(long offset, Span<byte> buffer) => file.ReadAt(offset, buffer);
-
-            public void WriteAt(long offset, ReadOnlySpan<byte> data) => file.WriteAt(offset, data);
-
-            public long Append(ReadOnlySpan<byte> data) => file.Append(data);
-
-            public void Sync()
-            {
-                owner.SyncEntered.Set();
-                owner.Gate.Wait();
-                file.Sync();
-            }
-
-            public void Truncate(long length) => file.Truncate(length);
-
-            public void Dispose() => file.Dispose();
-        }
     }
 }
