@@ -117,7 +117,7 @@ public sealed class KafkaServer : IAsyncDisposable
             SingleReader = true,
             SingleWriter = true,
         });
-        var writers = new ConcurrentQueue<KafkaWriter>();
+        var writers = new WriterPool();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var sender = SendResponsesAsync(responses.Reader, stream, writers);
         // When sending ends (a handler failed, the client went away), stop reading this connection too.
@@ -134,10 +134,10 @@ public sealed class KafkaServer : IAsyncDisposable
                     break; // the client closed the connection
                 }
                 var (request, header, headerLength) = ReadHeader(f.Buffer, f.Length);
-                var writer = writers.TryDequeue(out var w) ? w : new KafkaWriter(ResponseBufferBytes);
                 // A produce request joins those in flight within the pipeline's limits; any other request waits
                 // until every earlier one has completed and then runs alone.
                 bool pipelined = header.ApiKey == ApiKey.Produce;
+                var writer = writers.Rent(large: !pipelined);
                 while (inflight.Count > 0
                     && (!pipelined || inflight.Count >= PipelineDepthMax || inflightBytes + f.Length > PipelineBytesMax || inflight.Peek().Task.IsCompleted))
                 {
@@ -210,7 +210,7 @@ public sealed class KafkaServer : IAsyncDisposable
     }
 
     /// <summary>Writes responses in request order as their handlers finish; a failed handler closes the connection.</summary>
-    private async Task SendResponsesAsync(ChannelReader<Task<KafkaWriter?>> responses, NetworkStream stream, ConcurrentQueue<KafkaWriter> writers)
+    private async Task SendResponsesAsync(ChannelReader<Task<KafkaWriter?>> responses, NetworkStream stream, WriterPool writers)
     {
         await foreach (var task in responses.ReadAllAsync().ConfigureAwait(false))
         {
@@ -220,9 +220,44 @@ public sealed class KafkaServer : IAsyncDisposable
                 continue;
             }
             await stream.WriteAsync(writer.FinishFrame(), _stop.Token).ConfigureAwait(false);
-            if (writer.Capacity <= ResponseBufferBytesRetained && writers.Count < PipelineDepthMax + 1)
+            writers.Return(writer);
+        }
+    }
+
+    /// <summary>
+    /// Response writers one connection keeps for reuse: small ones (produce answers) up to the pipeline's depth,
+    /// and one that a large response (a fetch) grew, up to <see cref="ResponseBufferBytesRetained"/>. An idle
+    /// connection so keeps at most (<see cref="PipelineDepthMax"/> + 1) x 64 KiB + 8 MiB. Rented by the reading
+    /// loop, returned by the sender.
+    /// </summary>
+    private sealed class WriterPool
+    {
+        private readonly ConcurrentQueue<KafkaWriter> _small = new();
+        private KafkaWriter? _large;
+
+        /// <summary>A writer; <paramref name="large"/> prefers the grown one (for requests whose answers may be big).</summary>
+        public KafkaWriter Rent(bool large)
+        {
+            if (large && Interlocked.Exchange(ref _large, null) is { } grown)
             {
-                writers.Enqueue(writer); // reuse; an oversized buffer is dropped (bounded memory per idle connection)
+                return grown;
+            }
+            return _small.TryDequeue(out var writer) ? writer : new KafkaWriter(ResponseBufferBytes);
+        }
+
+        /// <summary>Keeps <paramref name="writer"/> for reuse when there is room for it; drops it otherwise.</summary>
+        public void Return(KafkaWriter writer)
+        {
+            if (writer.Capacity <= ResponseBufferBytes)
+            {
+                if (_small.Count <= PipelineDepthMax)
+                {
+                    _small.Enqueue(writer);
+                }
+            }
+            else if (writer.Capacity <= ResponseBufferBytesRetained)
+            {
+                Interlocked.CompareExchange(ref _large, writer, null);
             }
         }
     }
