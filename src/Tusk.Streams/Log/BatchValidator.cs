@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using Tusk.Core;
 using Tusk.Protocols.Kafka;
 
@@ -158,23 +157,23 @@ internal static class BatchValidator
     private static bool TrySkipRecord(ReadOnlySpan<byte> records, ref int position, int expectedOffsetDelta, bool requireKey)
     {
         int p = position;
-        if (!TryReadZigzag(records, ref p, out long length) || length < 1 || length > records.Length - p)
+        if (!RecordReader.TryReadVarint(records, ref p, out long length) || length < 1 || length > records.Length - p)
         {
             return false;
         }
         ReadOnlySpan<byte> body = records[..(p + (int)length)];
         p++; // attributes int8, unused in v2
-        if (!TryReadZigzag(body, ref p, out _)
-            || !TryReadZigzag(body, ref p, out long offsetDelta) || offsetDelta != expectedOffsetDelta
-            || !TrySkipBytes(body, ref p, out bool keyIsNull) || (requireKey && keyIsNull)
-            || !TrySkipBytes(body, ref p, out _)
-            || !TryReadZigzag(body, ref p, out long headerCount) || headerCount < 0)
+        if (!RecordReader.TryReadVarint(body, ref p, out _)
+            || !RecordReader.TryReadVarint(body, ref p, out long offsetDelta) || offsetDelta != expectedOffsetDelta
+            || !RecordReader.TryReadBytes(body, ref p, out bool keyIsNull, out _) || (requireKey && keyIsNull)
+            || !RecordReader.TryReadBytes(body, ref p, out _, out _)
+            || !RecordReader.TryReadVarint(body, ref p, out long headerCount) || headerCount < 0)
         {
             return false;
         }
         for (long h = 0; h < headerCount; h++)
         {
-            if (!TrySkipBytes(body, ref p, out bool headerKeyIsNull) || headerKeyIsNull || !TrySkipBytes(body, ref p, out _))
+            if (!RecordReader.TryReadBytes(body, ref p, out bool headerKeyIsNull, out _) || headerKeyIsNull || !RecordReader.TryReadBytes(body, ref p, out _, out _))
             {
                 return false;
             }
@@ -184,36 +183,6 @@ internal static class BatchValidator
             return false;
         }
         position = p;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryReadZigzag(ReadOnlySpan<byte> source, ref int position, out long value)
-    {
-        if ((uint)position >= (uint)source.Length)
-        {
-            value = 0;
-            return false;
-        }
-        int n = Varint.TryRead(source[position..], out ulong raw);
-        position += n;
-        value = (long)(raw >> 1) ^ -(long)(raw & 1);
-        return n != 0;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TrySkipBytes(ReadOnlySpan<byte> source, ref int position, out bool isNull)
-    {
-        if (!TryReadZigzag(source, ref position, out long length) || length < -1 || length > source.Length - position)
-        {
-            isNull = false;
-            return false;
-        }
-        isNull = length == -1;
-        if (length > 0)
-        {
-            position += (int)length;
-        }
         return true;
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tusk.Core;
 
 namespace Tusk.Streams.Log;
@@ -100,8 +101,9 @@ internal ref struct RecordReader
         return true;
     }
 
-    /// <summary>Reads a zigzag varint (Kafka's signed varint/varlong).</summary>
-    private static bool TryReadVarint(ReadOnlySpan<byte> source, scoped ref int position, out long value)
+    /// <summary>Reads a zigzag varint (Kafka's signed varint/varlong) at <paramref name="position"/> and steps past it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryReadVarint(ReadOnlySpan<byte> source, scoped ref int position, out long value)
     {
         if (position >= source.Length)
         {
@@ -119,7 +121,9 @@ internal ref struct RecordReader
         return true;
     }
 
-    private static bool TryReadBytes(ReadOnlySpan<byte> source, scoped ref int position, out bool isNull, out ReadOnlySpan<byte> bytes)
+    /// <summary>Reads a length-prefixed byte string (length -1: null) at <paramref name="position"/> and steps past it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryReadBytes(ReadOnlySpan<byte> source, scoped ref int position, out bool isNull, out ReadOnlySpan<byte> bytes)
     {
         bytes = default;
         isNull = false;
