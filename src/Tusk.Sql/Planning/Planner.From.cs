@@ -69,23 +69,8 @@ internal sealed partial class Planner
             throw new SqlException("54001", $"too many relations joined at one level ({relations.Count}, at most {JoinGroupRelationsMax})");
         }
 
-        var columns = new List<ScopeColumn>();
-        var offset = 0;
-        foreach (var r in relations)
-        {
-            r.Offset = offset;
-            foreach (var c in r.Columns)
-            {
-                columns.Add(new ScopeColumn
-                {
-                    Table = c.Table, Name = c.Name, Type = c.Type, Index = c.Index + offset, Hidden = c.Hidden, QualifiedOnly = c.QualifiedOnly,
-                    TableOid = c.TableOid, AttNum = c.AttNum,
-                });
-            }
-            offset += r.Width;
-        }
+        var scope = LeftScope(relations, outer);
         CheckDuplicateAliases(relations);
-        var scope = new Scope(outer, columns);
 
         var conjuncts = new List<BExpr>();
         foreach (var cond in conditions)
@@ -214,7 +199,9 @@ internal sealed partial class Planner
             if (j.On is not null) conditions.Add(j.On);
             return;
         }
-        var relation = PlanRelation(item, outer, relations.Count > 0 ? LeftScope(relations, outer) : null);
+        // Only a LATERAL subquery or a function may read the items before it: build their scope only for those.
+        var mayBeLateral = item is SubqueryRef { Lateral: true } or FunctionRef;
+        var relation = PlanRelation(item, outer, mayBeLateral && relations.Count > 0 ? LeftScope(relations, outer) : null);
         if (!relation.Lateral)
         {
             relations.Add(relation);
