@@ -327,6 +327,9 @@ public sealed partial class SqlSession
         return _lockTimeout;
     }
 
+    /// <summary>lock_timeout 0 ("no limit"): 10 minutes, so that a forgotten session cannot hold another forever.</summary>
+    internal static readonly TimeSpan LockWaitUnlimited = TimeSpan.FromMinutes(10);
+
     private string? _lockTimeoutText;
     private TimeSpan _lockTimeout;
 
@@ -356,7 +359,7 @@ public sealed partial class SqlSession
                 hint: "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."),
         };
         if (ms > int.MaxValue) throw new SqlException("22023", $"{setting} is outside the valid range for parameter \"lock_timeout\" (0 .. 2147483647)");
-        return ms < 1 ? TimeSpan.FromMinutes(10) : TimeSpan.FromMilliseconds(Math.Round(ms));
+        return ms < 1 ? LockWaitUnlimited : TimeSpan.FromMilliseconds(Math.Round(ms));
     }
 
     private (IReadOnlyList<ResultColumn>?, Func<ExecContext, QueryResult>, PlanNode?, bool) BindDelete(DeleteStmt delete, Planner planner)

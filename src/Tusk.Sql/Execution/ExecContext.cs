@@ -28,6 +28,11 @@ internal sealed class ExecContext
 
     public CancellationToken Cancellation { get; }
 
+    /// <summary>How long a row-lock wait of this execution may last: the session's lock_timeout, read once.</summary>
+    public TimeSpan LockTimeout => _lockTimeout ??= Session?.LockTimeout() ?? SqlSession.LockWaitUnlimited;
+
+    private TimeSpan? _lockTimeout;
+
     /// <summary>Materialized CTEs and cached uncorrelated subquery results of this execution, by node.</summary>
     public Dictionary<object, object> Cache { get; } = new(ReferenceEqualityComparer.Instance);
 

@@ -86,11 +86,11 @@ internal sealed class ForeignKeys
     {
         foreach (var link in Outgoing(table))
         {
-            if (Changed(link.ChildOrdinals, oldRow, newRow)) PendingOf(ctx).Present.Add((link, newRow));
+            if (!Values.SameAt(link.ChildOrdinals, oldRow, newRow)) PendingOf(ctx).Present.Add((link, newRow));
         }
         foreach (var link in Incoming(table))
         {
-            if (Changed(link.ParentOrdinals, oldRow, newRow)) Act(ctx, link, oldRow, newRow, link.Key.OnUpdate);
+            if (!Values.SameAt(link.ParentOrdinals, oldRow, newRow)) Act(ctx, link, oldRow, newRow, link.Key.OnUpdate);
         }
     }
 
@@ -130,15 +130,6 @@ internal sealed class ForeignKeys
         return links;
     }
 
-    private static bool Changed(int[] ordinals, object?[] oldRow, object?[] newRow)
-    {
-        foreach (var o in ordinals)
-        {
-            if (Values.CompareNullable(oldRow[o], newRow[o]) != 0) return true;
-        }
-        return false;
-    }
-
     /// <summary>A referencing row's key must be present in the referenced table unless one of its columns is NULL (MATCH SIMPLE).</summary>
     private static void CheckPresent(ExecContext ctx, Link link, object?[] row)
     {
@@ -158,7 +149,7 @@ internal sealed class ForeignKeys
             // The row lock is on the parent's primary key, which DELETE and UPDATE lock: through a unique index, the
             // entry names it.
             var rowKey = link.ViaUniqueIndex && ctx.Tx.Get(key) is { } entry ? link.ParentRowKey(entry) : key;
-            ctx.Tx.Lock(rowKey, ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10), Kv.KeyLockMode.KeyShare, ctx.Cancellation);
+            ctx.Tx.Lock(rowKey, ctx.LockTimeout, Kv.KeyLockMode.KeyShare, ctx.Cancellation);
         }
         if (key is not null && ctx.Tx.Get(key) is not null) return;
         var names = string.Join(", ", link.ChildOrdinals.Select(o => link.Child.Columns[o].Name));
@@ -229,7 +220,7 @@ internal sealed class ForeignKeys
     {
         var writer = WriterFor(link.Child).Writer;
         var readCommitted = ctx.Tx.Isolation == Kv.IsolationLevel.ReadCommitted;
-        var timeout = ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10);
+        var timeout = ctx.LockTimeout;
         var lookup = readCommitted ? new TableScanNode(link.Child, link.Child.Name, new KeyBounds(), null) : null;
         var locked = new List<object?[]>(rows.Count);
         foreach (var row in rows)
@@ -298,6 +289,7 @@ internal sealed class ForeignKeys
         private SqlType[] _parentKeyTypes = [];
         private int[] _parentKeyOrder = [];
         private int _parentIndexId;
+        private SqlType[] _parentPkTypes = [];
         private PlanNode _referencingScan = null!;
 
         public required ForeignKeyDescriptor Key { get; init; }
@@ -331,6 +323,7 @@ internal sealed class ForeignKeys
         private void PlanParentLookup()
         {
             var ids = Key.ReferencedColumnIds;
+            _parentPkTypes = Parent.PrimaryKey.Select(id => Parent.Columns[Parent.ColumnIndex(id)].Type).ToArray();
             int[] keyColumns;
             if (SameSet(Parent.PrimaryKey, ids))
             {
@@ -376,10 +369,9 @@ internal sealed class ForeignKeys
         /// <summary>The referenced row's primary key, from its unique index entry's value.</summary>
         public byte[] ParentRowKey(byte[] entryValue)
         {
-            var pkTypes = Parent.PrimaryKey.Select(id => Parent.Columns[Parent.ColumnIndex(id)].Type).ToArray();
-            var values = new object?[pkTypes.Length];
-            RowCodec.DecodeKeyValues(entryValue, [], pkTypes, values);
-            return RowCodec.Key(Parent.Id, TableDescriptor.PrimaryIndexId, values, pkTypes);
+            var values = new object?[_parentPkTypes.Length];
+            RowCodec.DecodeKeyValues(entryValue, [], _parentPkTypes, values);
+            return RowCodec.Key(Parent.Id, TableDescriptor.PrimaryIndexId, values, _parentPkTypes);
         }
 
         /// <summary>The referenced table's key for the referencing values (non-null), or null when a value cannot be converted.</summary>

@@ -27,7 +27,7 @@ internal sealed class LockRowsNode(PlanNode input, int visible, int fromWidth, B
     public override IEnumerable<object?[]> Run(ExecContext ctx)
     {
         var readCommitted = ctx.Tx.Isolation == IsolationLevel.ReadCommitted;
-        var wait = ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10);
+        var wait = ctx.LockTimeout;
         foreach (var row in input.Run(ctx))
         {
             ctx.Check();

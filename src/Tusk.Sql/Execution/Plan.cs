@@ -227,7 +227,7 @@ internal sealed class UniqueNode(PlanNode child, int[] keys) : PlanNode
         object?[]? previous = null;
         foreach (var row in child.Run(ctx))
         {
-            if (previous is not null && keys.All(k => Values.CompareNullable(previous[k], row[k]) == 0)) continue;
+            if (previous is not null && Values.SameAt(keys, previous, row)) continue;
             previous = row;
             yield return row;
         }

@@ -163,16 +163,20 @@ internal sealed class TableWriter
         var newKey = PrimaryKey(newRow);
         var keyChanged = !oldKey.AsSpan().SequenceEqual(newKey);
         var lockNewKeys = ctx.Tx.Isolation == Kv.IsolationLevel.ReadCommitted;   // as LockNewKeys, for the keys that change
-        var timeout = lockNewKeys ? ctx.Session?.LockTimeout() ?? TimeSpan.FromMinutes(10) : TimeSpan.Zero;
+        var timeout = lockNewKeys ? ctx.LockTimeout : TimeSpan.Zero;
         if (keyChanged && lockNewKeys) ctx.Tx.Lock(newKey, timeout, cancellation: ctx.Cancellation);
         if (keyChanged && ctx.Tx.Get(newKey) is not null) throw DuplicateKey(_table.PrimaryKeyName ?? _table.Name + "_pkey", null, newRow);
         foreach (var index in _table.Indexes)
         {
             var (ok, _, _) = IndexEntries.Entry(_table, index, oldRow);
             var (nk, nv, unique) = IndexEntries.Entry(_table, index, newRow);
-            if (ok.AsSpan().SequenceEqual(nk) && !keyChanged) continue;
-            if (!ok.AsSpan().SequenceEqual(nk) && unique && lockNewKeys) ctx.Tx.Lock(nk, timeout, cancellation: ctx.Cancellation);
-            if (!ok.AsSpan().SequenceEqual(nk) && unique && ctx.Tx.Get(nk) is not null) throw DuplicateKey(index.Name, index, newRow);
+            var moved = !ok.AsSpan().SequenceEqual(nk);
+            if (!moved && !keyChanged) continue;
+            if (moved && unique)
+            {
+                if (lockNewKeys) ctx.Tx.Lock(nk, timeout, cancellation: ctx.Cancellation);
+                if (ctx.Tx.Get(nk) is not null) throw DuplicateKey(index.Name, index, newRow);
+            }
             ctx.Tx.Delete(ok);
             ctx.Tx.Put(nk, nv);
         }

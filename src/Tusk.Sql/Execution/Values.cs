@@ -66,6 +66,16 @@ internal static class Values
         return Compare(a, b);
     }
 
+    /// <summary>True when the two rows hold equal values (NULL equal to NULL, as grouping sees them) at every one of <paramref name="ordinals"/>.</summary>
+    public static bool SameAt(int[] ordinals, object?[] a, object?[] b)
+    {
+        foreach (var o in ordinals)
+        {
+            if (CompareNullable(a[o], b[o]) != 0) return false;
+        }
+        return true;
+    }
+
     public static bool IsNumber(object v) => v is short or int or long or SqlNumeric or double or float;
 
     public static long ToLong(object v) => v switch
@@ -239,7 +249,7 @@ internal static class Values
                 }
                 catch (SqlDataException e)
                 {
-                    throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
+                    throw e.ToSqlException();
                 }
             }
         }
@@ -408,7 +418,7 @@ internal static class Values
         }
         catch (SqlDataException e)
         {
-            throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
+            throw e.ToSqlException();
         }
     }
 

@@ -73,6 +73,8 @@ internal sealed class WindowFunction
 /// </summary>
 internal sealed class WindowAggNode(PlanNode child, int[] partitionKeys, (int Index, bool Descending, bool NullsFirst)[] orderKeys, WindowFunction[] functions, PlanColumn[] columns) : PlanNode
 {
+    private readonly int[] _orderIndexes = orderKeys.Select(k => k.Index).ToArray();
+
     public override IReadOnlyList<PlanColumn> Columns => columns;
 
     public override IEnumerable<object?[]> Run(ExecContext ctx)
@@ -81,7 +83,7 @@ internal sealed class WindowAggNode(PlanNode child, int[] partitionKeys, (int In
         foreach (var row in child.Run(ctx))
         {
             ctx.Check();
-            if (partition.Count > 0 && !SameKeys(partition[0], row, partitionKeys))
+            if (partition.Count > 0 && !Values.SameAt(partitionKeys, partition[0], row))
             {
                 foreach (var r in Emit(ctx, partition)) yield return r;
                 partition = [];
@@ -101,7 +103,7 @@ internal sealed class WindowAggNode(PlanNode child, int[] partitionKeys, (int In
         var groupStarts = new List<int> { 0 };
         for (var i = 1; i < n; i++)
         {
-            var peer = orderKeys.Length == 0 || SameOrderKeys(rows[i - 1], rows[i]);
+            var peer = orderKeys.Length == 0 || Values.SameAt(_orderIndexes, rows[i - 1], rows[i]);
             if (!peer) groupStarts.Add(i);
             groupOf[i] = groupStarts.Count - 1;
         }
@@ -343,24 +345,6 @@ internal sealed class WindowAggNode(PlanNode child, int[] partitionKeys, (int In
             else b = mid;
         }
         return a;
-    }
-
-    private bool SameOrderKeys(object?[] a, object?[] b)
-    {
-        foreach (var (index, _, _) in orderKeys)
-        {
-            if (Values.CompareNullable(a[index], b[index]) != 0) return false;
-        }
-        return true;
-    }
-
-    private static bool SameKeys(object?[] a, object?[] b, int[] keys)
-    {
-        foreach (var index in keys)
-        {
-            if (Values.CompareNullable(a[index], b[index]) != 0) return false;
-        }
-        return true;
     }
 
     public override void Explain(ExplainWriter w) => w.Node("WindowAgg", () => child.Explain(w));
