@@ -297,7 +297,7 @@ internal sealed partial class PgConnection
                     new PgErrorObject(sql.SchemaName, sql.TableName, sql.ColumnName, sql.ConstraintName));
                 break;
             case SqlDataException data:
-                _writer.ErrorResponse(data.SqlState, data.Message);
+                _writer.ErrorResponse(data.SqlState, data.Message, detail: data.Detail);
                 break;
             case OperationCanceledException:
                 _writer.ErrorResponse(SqlStates.QueryCanceled, "canceling statement due to user request");

@@ -31,7 +31,7 @@ public sealed partial class SqlSession
         }
         catch (SqlDataException e)
         {
-            throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
+            throw e.ToSqlException();
         }
     }
 

@@ -643,7 +643,7 @@ internal sealed class FuncExpr : BExpr
         }
         catch (SqlDataException e)
         {
-            throw new SqlException(e.SqlState, e.Message, detail: e.Detail);
+            throw e.ToSqlException();
         }
     }
 

@@ -24,8 +24,6 @@ internal static class NumericMath
 
     private static int ClampScale(int scale) => Math.Clamp(scale, 0, SqlNumeric.MaxDisplayScale);
 
-    private static SqlDataException Overflow() => new("22003", "value overflows numeric format");
-
     // ---------------------------------------------------------------- fixed point
 
     /// <summary>x · 10^scale as an integer (truncated when x has more decimals).</summary>
@@ -135,7 +133,7 @@ internal static class NumericMath
         var scale = ClampScale(Math.Max(MinSignificantDigits - (int)weight, x.Scale));
         if (Math.Abs(approx) >= SqlNumeric.MaxResultScale * 3)
         {
-            if (approx > 0) throw Overflow();
+            if (approx > 0) throw SqlNumeric.Overflow();
             return SqlNumeric.Zero.Round(scale);
         }
         var work = scale + Math.Max(0, (int)weight) + GuardDigits;
@@ -243,7 +241,7 @@ internal static class NumericMath
     private static SqlNumeric? IntegerPower(SqlNumeric b, int n, int exponentScale)
     {
         var weight = b.IsZero ? 0 : n * Math.Log10(Math.Abs(b.ToDouble() is var d && d != 0 && !double.IsInfinity(d) ? d : ApproximateMagnitude(b)));
-        if (weight > SqlNumeric.MaxIntegerDigits) throw Overflow();
+        if (weight > SqlNumeric.MaxIntegerDigits) throw SqlNumeric.Overflow();
         if (weight + 1 < -SqlNumeric.MaxDisplayScale) return SqlNumeric.Zero.Round(SqlNumeric.MaxDisplayScale);
         var scale = ClampScale(Math.Max(Math.Max(MinSignificantDigits - (int)weight, b.Scale), exponentScale));
         if (n == 0) return SqlNumeric.One.Round(scale);
@@ -266,7 +264,7 @@ internal static class NumericMath
         var value = lnApprox * e.ToDouble();
         if (Math.Abs(value) > SqlNumeric.MaxResultScale * 3.01)
         {
-            if (value > 0) throw Overflow();
+            if (value > 0) throw SqlNumeric.Overflow();
             return SqlNumeric.Zero.Round(SqlNumeric.MaxDisplayScale);
         }
         var weight = value * 0.434294481903252;

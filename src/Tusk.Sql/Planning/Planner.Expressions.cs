@@ -110,7 +110,7 @@ internal sealed partial class Planner
                 }
                 catch (SqlDataException e)
                 {
-                    throw new SqlException(e.SqlState, e.Message, lit.Position);
+                    throw e.ToSqlException(lit.Position);
                 }
                 if (double.TryParse(lit.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return new ConstExpr(d, SqlType.Float8);
                 throw new SqlException("22003", $"value \"{lit.Text}\" is out of range", lit.Position);
@@ -350,7 +350,7 @@ internal sealed partial class Planner
         }
         catch (SqlDataException ex)
         {
-            throw new SqlException(ex.SqlState, ex.Message, position, ex.Detail);
+            throw ex.ToSqlException(position);
         }
     }
 

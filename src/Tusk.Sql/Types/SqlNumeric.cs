@@ -273,7 +273,7 @@ public readonly struct SqlNumeric : IEquatable<SqlNumeric>, IComparable<SqlNumer
 
     // ---------------------------------------------------------------- arithmetic
 
-    private static SqlDataException Overflow() => new(SqlDataException.NumericValueOutOfRange, "value overflows numeric format");
+    public static SqlDataException Overflow() => new(SqlDataException.NumericValueOutOfRange, "value overflows numeric format");
 
     public static SqlDataException DivisionByZero() => new(SqlDataException.DivisionByZero, "division by zero");
 

@@ -17,6 +17,9 @@ public sealed class SqlDataException(string sqlState, string message, string? de
 
     /// <summary>PostgreSQL's DETAIL line, when the error has one.</summary>
     public string? Detail { get; } = detail;
+
+    /// <summary>The statement-level error for this one (same SQLSTATE, message and detail), at <paramref name="position"/> when known.</summary>
+    public SqlException ToSqlException(int position = -1) => new(SqlState, Message, position, Detail);
 }
 
 /// <summary>
